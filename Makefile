@@ -1,0 +1,7 @@
+.PHONY: setup run test bench
+setup:
+	bash scripts/setup.sh
+run: setup
+	.venv/bin/audiolab demo
+test: setup
+	.venv/bin/python -m pytest

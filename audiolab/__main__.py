@@ -1,0 +1,7 @@
+"""``python -m audiolab`` runs the CLI."""
+
+import sys
+
+from audiolab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""The ``audiolab`` command: a thin shell over :mod:`audiolab.services`.
+
+Each command module exposes ``register(subparsers)``; user errors become one line on stderr and
+exit status 1, usage errors exit 2, and only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from audiolab import __version__
+from audiolab.errors import AudiolabError
+
+# Command modules, in the order their commands appear in --help.
+COMMAND_MODULES = [
+    "audiolab.cli.core_cmds",
+    "audiolab.cli.prelabel_cmds",
+    "audiolab.cli.export_cmds",
+    "audiolab.cli.ui_cmds",
+    "audiolab.cli.qa_cmds",
+    "audiolab.cli.demo_cmds",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audiolab",
+        description="Audio transcription and diarization workbench.",
+    )
+    parser.add_argument("--version", action="version", version=f"audiolab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # that feature is not part of this build
+            raise
+        module.register(sub)
+    return parser
+
+
+def add_db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="DB", help="database file (default: $AUDIOLAB_DB, else a per-user data file)")
+
+
+def workbench(args: argparse.Namespace):  # noqa: ANN201 - Workbench, imported lazily for a fast --help
+    from audiolab.services import Workbench
+
+    return Workbench(getattr(args, "db", None))
+
+
+def error(message: str) -> None:
+    print(f"audiolab: error: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except AudiolabError as exc:
+        error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        error("interrupted; everything acknowledged so far is saved")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

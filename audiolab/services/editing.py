@@ -1,0 +1,230 @@
+"""Editing operations annotators perform, each one batch through the edit API.
+
+Every function takes the entities as the editor last saw them (their versions are the
+optimistic-concurrency check) and returns the :class:`BatchResult` with the stored values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Iterable
+
+from audiolab.core.model import (
+    Origin,
+    Segment,
+    SegmentStatus,
+    Span,
+    Speaker,
+    Tag,
+    TagKind,
+    Word,
+    new_id,
+)
+from audiolab.errors import ValidationError
+from audiolab.services import Workbench
+from audiolab.storage.edits import BatchResult, Change
+
+_TOKEN = re.compile(r"\S+")
+_NORM = re.compile(r"[^\w']+")
+
+SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+
+
+def _norm(token: str) -> str:
+    return _NORM.sub("", token.lower())
+
+
+def realign_words(words: tuple[Word, ...], new_text: str, span: Span) -> tuple[Word, ...]:
+    """Keep the timings of words that still match after a text edit.
+
+    Tokens of the new text that match an old word (case and punctuation aside, in order) keep that
+    word's span, probability and speaker; new tokens get times interpolated between their matched
+    neighbours and no probability (a human wrote them).
+
+    >>> old = (Word(Span(0, 400), "helo", 0.3), Word(Span(500, 900), "world", 0.9))
+    >>> [(w.text, w.span.start_ms, w.probability) for w in realign_words(old, "Hello world!", Span(0, 1000))]
+    [('Hello', 0, None), ('world!', 500, 0.9)]
+    """
+    tokens = _TOKEN.findall(new_text)
+    if not tokens:
+        return ()
+    if not words:
+        return _spread(tokens, span.start_ms, span.end_ms, None)
+    matcher = difflib.SequenceMatcher(a=[_norm(w.text) for w in words], b=[_norm(t) for t in tokens], autojunk=False)
+    out: list[Word | None] = [None] * len(tokens)
+    for a, b, n in matcher.get_matching_blocks():
+        for k in range(n):
+            w = words[a + k]
+            out[b + k] = dataclasses.replace(w, text=tokens[b + k])
+    # Fill the gaps between matched words with evenly spread timings.
+    i = 0
+    speaker = words[0].speaker_id
+    while i < len(out):
+        if out[i] is not None:
+            speaker = out[i].speaker_id  # type: ignore[union-attr]
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j] is None:
+            j += 1
+        left = out[i - 1].span.end_ms if i > 0 and out[i - 1] else span.start_ms  # type: ignore[union-attr]
+        right = out[j].span.start_ms if j < len(out) and out[j] else span.end_ms  # type: ignore[union-attr]
+        if right <= left:
+            # Unmatched words squeezed between touching neighbours: borrow from the gap word's
+            # own replacement region (the words that were replaced there).
+            left, right = _replaced_region(matcher, words, i, j, span)
+        for k, w in enumerate(_spread(tokens[i:j], left, right, speaker)):
+            out[i + k] = w
+        i = j
+    return tuple(w for w in out if w is not None)
+
+
+def _replaced_region(matcher: difflib.SequenceMatcher, words: tuple[Word, ...], i: int, j: int, span: Span) -> tuple[int, int]:
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag in ("replace", "insert") and b0 <= i < b1 and a1 > a0:
+            return words[a0].span.start_ms, words[a1 - 1].span.end_ms
+    return span.start_ms, span.end_ms
+
+
+def _spread(tokens: list[str], start: int, end: int, speaker: str | None) -> tuple[Word, ...]:
+    n = len(tokens)
+    if end - start < n:  # not even 1 ms each: widen to the right
+        end = start + n
+    step = (end - start) / n
+    return tuple(
+        Word(Span(int(start + k * step), max(int(start + (k + 1) * step), int(start + k * step) + 1)), t, None, speaker)
+        for k, t in enumerate(tokens)
+    )
+
+
+def _human(seg: Segment, **changes: object) -> Segment:
+    status = changes.pop("status", None) or (
+        SegmentStatus.CORRECTED if seg.status == SegmentStatus.DRAFT else seg.status)
+    return dataclasses.replace(seg, touched=True, status=status, **changes)  # type: ignore[arg-type]
+
+
+def set_text(wb: Workbench, seg: Segment, text: str, author: str, scope: str = "") -> BatchResult:
+    text = text.strip()
+    words = realign_words(seg.words, text, seg.span)
+    new = _human(seg, text=text, words=words)
+    return wb.apply(seg.recording_id, [Change.update(new)], author, "edit text", scope)
+
+
+def set_span(wb: Workbench, seg: Segment, start_ms: int, end_ms: int, author: str, scope: str = "") -> BatchResult:
+    span = Span(int(start_ms), int(end_ms))
+    if span.end_ms > wb.recording(seg.recording_id).duration_ms + 1:
+        raise ValidationError("a segment cannot end after the recording")
+    words = tuple(w for w in seg.words if w.span.overlaps(span))
+    words = tuple(dataclasses.replace(w, span=w.span.intersection(span) or w.span) for w in words)
+    new = _human(seg, span=span, words=words)
+    return wb.apply(seg.recording_id, [Change.update(new)], author, "move boundary", scope)
+
+
+def set_speaker(wb: Workbench, seg: Segment, speaker_id: str | None, author: str, scope: str = "") -> BatchResult:
+    words = tuple(dataclasses.replace(w, speaker_id=speaker_id) for w in seg.words)
+    new = _human(seg, speaker_id=speaker_id, words=words)
+    return wb.apply(seg.recording_id, [Change.update(new)], author, "change speaker", scope)
+
+
+def set_segment_status(wb: Workbench, seg: Segment, status: SegmentStatus, author: str, scope: str = "") -> BatchResult:
+    new = _human(seg, status=status)
+    return wb.apply(seg.recording_id, [Change.update(new)], author, f"mark {status.value}", scope)
+
+
+def split(wb: Workbench, seg: Segment, at_ms: int, author: str, scope: str = "") -> BatchResult:
+    """Split a segment at ``at_ms``: words go to the side that holds their midpoint."""
+    at_ms = int(at_ms)
+    if not seg.span.start_ms < at_ms < seg.span.end_ms:
+        raise ValidationError(f"split point {at_ms} ms is not inside the segment ({seg.span.start_ms}-{seg.span.end_ms} ms)")
+    left_w = tuple(w for w in seg.words if (w.span.start_ms + w.span.end_ms) / 2 < at_ms)
+    right_w = tuple(w for w in seg.words if (w.span.start_ms + w.span.end_ms) / 2 >= at_ms)
+    if seg.words:
+        left_t, right_t = " ".join(w.text for w in left_w), " ".join(w.text for w in right_w)
+    else:
+        left_t, right_t = seg.text, ""
+    left = _human(seg, span=Span(seg.span.start_ms, at_ms), text=left_t, words=left_w)
+    right = _human(dataclasses.replace(seg, id=new_id(), version=1), span=Span(at_ms, seg.span.end_ms),
+                   text=right_t, words=right_w)
+    return wb.apply(seg.recording_id, [Change.update(left), Change.create(right)], author, "split", scope)
+
+
+def merge(wb: Workbench, first: Segment, second: Segment, tags: Iterable[Tag] = (), author: str = "", scope: str = "") -> BatchResult:
+    """Merge ``second`` into ``first``; tags attached to ``second`` move to ``first``."""
+    if first.recording_id != second.recording_id or first.tier_id != second.tier_id:
+        raise ValidationError("only segments of the same tier can be merged")
+    a, b = sorted((first, second), key=lambda s: s.span)
+    text = " ".join(t for t in (a.text.strip(), b.text.strip()) if t)
+    merged = _human(first, span=a.span.union(b.span), text=text, words=a.words + b.words,
+                    flags=tuple(dict.fromkeys(a.flags + b.flags)))
+    changes = [Change.update(merged)]
+    for t in tags:
+        if t.segment_id == second.id:
+            changes.append(Change.update(dataclasses.replace(t, segment_id=first.id)))
+    changes.append(Change.delete(second))
+    return wb.apply(first.recording_id, changes, author, "merge", scope)
+
+
+def create_segment(wb: Workbench, recording_id: str, tier_id: str, start_ms: int, end_ms: int, author: str,
+                   speaker_id: str | None = None, text: str = "", scope: str = "") -> BatchResult:
+    span = Span(int(start_ms), int(end_ms))
+    seg = Segment(id=new_id(), recording_id=recording_id, tier_id=tier_id, span=span, text=text.strip(),
+                  speaker_id=speaker_id, words=realign_words((), text, span), origin=Origin.HUMAN,
+                  status=SegmentStatus.CORRECTED, touched=True)
+    return wb.apply(recording_id, [Change.create(seg)], author, "add segment", scope)
+
+
+def delete_segment(wb: Workbench, seg: Segment, tags: Iterable[Tag] = (), author: str = "", scope: str = "") -> BatchResult:
+    changes = [Change.delete(t) for t in tags if t.segment_id == seg.id]
+    changes.append(Change.delete(seg))
+    return wb.apply(seg.recording_id, changes, author, "delete segment", scope)
+
+
+def add_speaker(wb: Workbench, recording_id: str, name: str, author: str, existing: Iterable[Speaker] = ()) -> BatchResult:
+    existing = list(existing)
+    labels = {s.label for s in existing}
+    n = len(existing)
+    while f"SPEAKER_{n:02d}" in labels:
+        n += 1
+    spk = Speaker(id=new_id(), recording_id=recording_id, label=f"SPEAKER_{n:02d}", name=name.strip(),
+                  color=SPEAKER_COLORS[n % len(SPEAKER_COLORS)])
+    return wb.apply(recording_id, [Change.create(spk)], author, "add speaker")
+
+
+def rename_speaker(wb: Workbench, speaker: Speaker, name: str, author: str) -> BatchResult:
+    return wb.apply(speaker.recording_id, [Change.update(dataclasses.replace(speaker, name=name.strip()))], author, "rename speaker")
+
+
+def merge_speakers(wb: Workbench, keep: Speaker, drop: Speaker, segments: Iterable[Segment], author: str) -> BatchResult:
+    """Give all of ``drop``'s segments (and words) to ``keep``, then delete ``drop``."""
+    if keep.id == drop.id:
+        raise ValidationError("cannot merge a speaker with itself")
+    changes: list[Change] = []
+    for s in segments:
+        if s.speaker_id == drop.id or any(w.speaker_id == drop.id for w in s.words):
+            words = tuple(dataclasses.replace(w, speaker_id=keep.id) if w.speaker_id == drop.id else w for w in s.words)
+            sid = keep.id if s.speaker_id == drop.id else s.speaker_id
+            changes.append(Change.update(dataclasses.replace(s, speaker_id=sid, words=words, touched=True)))
+    changes.append(Change.delete(drop))
+    return wb.apply(keep.recording_id, changes, author, "merge speakers")
+
+
+def add_tag(wb: Workbench, recording_id: str, kind: TagKind, start_ms: int, end_ms: int, label: str, author: str,
+            segment_id: str | None = None, tier_id: str | None = None, note: str = "", scope: str = "") -> BatchResult:
+    label = label.strip()
+    if not label and kind != TagKind.NOTE:
+        raise ValidationError("a tag needs a label")
+    tag = Tag(id=new_id(), recording_id=recording_id, kind=kind, span=Span(int(start_ms), int(end_ms)), label=label,
+              tier_id=tier_id, segment_id=segment_id, note=note, origin=Origin.HUMAN)
+    return wb.apply(recording_id, [Change.create(tag)], author, f"tag {kind.value}", scope)
+
+
+def update_tag(wb: Workbench, tag: Tag, author: str, scope: str = "", **changes: object) -> BatchResult:
+    if "start_ms" in changes or "end_ms" in changes:
+        changes["span"] = Span(int(changes.pop("start_ms", tag.span.start_ms)), int(changes.pop("end_ms", tag.span.end_ms)))  # type: ignore[arg-type]
+    return wb.apply(tag.recording_id, [Change.update(dataclasses.replace(tag, **changes))], author, "edit tag", scope)  # type: ignore[arg-type]
+
+
+def delete_tag(wb: Workbench, tag: Tag, author: str, scope: str = "") -> BatchResult:
+    return wb.apply(tag.recording_id, [Change.delete(tag)], author, "delete tag", scope)

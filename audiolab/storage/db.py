@@ -1,0 +1,163 @@
+"""The connection layer: the only place that knows which SQL engine is underneath.
+
+SQLite is the default (one file, WAL, foreign keys on, ``synchronous=FULL`` so that an edit
+acknowledged to the user survives a crash or a power cut). All SQL elsewhere is written with
+``?`` placeholders and portable constructs (``ON CONFLICT``, no ``AUTOINCREMENT``, no
+``INSERT OR REPLACE``); this module translates placeholders and the few DDL tokens that differ, so a
+PostgreSQL connection can be slotted in here without touching the repository code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from audiolab.errors import AudiolabError
+
+DB_ENV = "AUDIOLAB_DB"
+
+# DDL tokens that differ between engines; migrations use the placeholders on the left.
+_DDL_TOKENS = {
+    "sqlite": {"{autoinc_pk}": "INTEGER PRIMARY KEY", "{blob}": "BLOB"},
+    "postgres": {"{autoinc_pk}": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "{blob}": "BYTEA"},
+}
+
+
+def default_db_path() -> Path:
+    """The per-user database file used when neither ``--db`` nor ``AUDIOLAB_DB`` is given."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("audiolab", appauthor=False)) / "audiolab.db"
+
+
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--db`` if given, else ``$AUDIOLAB_DB``, else the per-user default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()
+
+
+def utcnow() -> str:
+    """An ISO-8601 UTC timestamp with microseconds (sorts as text)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class Database:
+    """A handle on one database, with a connection per thread.
+
+    Args:
+        path: the SQLite file (created with its folder if missing).
+    """
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise AudiolabError(f"{self.path}: cannot create the database folder ({exc.strerror})") from exc
+        if self.path.is_dir():
+            raise AudiolabError(f"{self.path}: is a directory, not a database file")
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        from audiolab.storage.migrations import migrate
+
+        migrate(self)
+
+    # -- connections -----------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            except sqlite3.Error as exc:
+                raise AudiolabError(f"{self.path}: cannot open the database ({exc})") from exc
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":  # e.g. a file system without shared memory
+                conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA synchronous = FULL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    c.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder beside the database for derived files (waveform peaks, playback proxies)."""
+        return self.path.with_name(self.path.stem + ".cache")
+
+    # -- SQL -------------------------------------------------------------------------------
+    def sql(self, statement: str) -> str:
+        """Translate portable SQL to this engine (placeholders and DDL tokens)."""
+        for token, value in _DDL_TOKENS[self.dialect].items():
+            statement = statement.replace(token, value)
+        return statement
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(self.sql(statement), tuple(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(self.sql(statement), rows)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.execute(statement, params).fetchall()]
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        row = self.execute(statement, params).fetchone()
+        return dict(row) if row is not None else None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction; nested use joins the outer one.
+
+        SQLite takes the write lock at ``BEGIN IMMEDIATE`` so two writers never deadlock on an
+        upgrade; the commit is durable (``synchronous=FULL``) before this returns.
+        """
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield self
+            finally:
+                self._local.depth = depth
+            return
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._local.depth = 0
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            self._local.depth = 0
+            conn.execute("COMMIT")
+
+    def integrity_ok(self) -> bool:
+        row = self.conn.execute("PRAGMA integrity_check").fetchone()
+        fk = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+        return row[0] == "ok" and not fk
