@@ -157,6 +157,49 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX edits_entity ON edits (entity, entity_id);
         """,
     ),
+    (
+        "0002_users_assignments_gold",
+        """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY CHECK (name <> ''),
+            role TEXT NOT NULL CHECK (role IN ('annotator', 'reviewer', 'manager')),
+            password_hash TEXT NOT NULL CHECK (password_hash <> ''),
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE assignments (
+            id TEXT PRIMARY KEY,
+            recording_id TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+            user_name TEXT NOT NULL REFERENCES users (name),
+            tier_id TEXT REFERENCES tiers (id) ON DELETE SET NULL,
+            independent INTEGER NOT NULL DEFAULT 0 CHECK (independent IN (0, 1)),
+            status TEXT NOT NULL DEFAULT 'assigned'
+                CHECK (status IN ('assigned', 'in_progress', 'submitted', 'reviewed', 'rejected')),
+            comment TEXT NOT NULL DEFAULT '',
+            assigned_by TEXT,
+            reviewed_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            submitted_at TEXT,
+            reviewed_at TEXT,
+            UNIQUE (recording_id, user_name)
+        );
+        CREATE INDEX assignments_user ON assignments (user_name, status);
+
+        CREATE TABLE gold_items (
+            id TEXT PRIMARY KEY,
+            recording_id TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+            segment_id TEXT NOT NULL DEFAULT '',
+            start_ms INTEGER NOT NULL CHECK (start_ms >= 0),
+            end_ms INTEGER NOT NULL,
+            marked_by TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (recording_id, segment_id),
+            CHECK (start_ms < end_ms)
+        );
+        """,
+    ),
 ]
 
 

@@ -1,0 +1,146 @@
+"""Storage: migrations, constraints, the edit API with history, conflicts, undo/redo."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+
+import pytest
+
+from audiolab.core.model import Segment, Span, Speaker, new_id
+from audiolab.errors import ConflictError, NothingToDoError
+from audiolab.services import editing
+from audiolab.storage import edits
+from audiolab.storage.db import Database
+from audiolab.storage.edits import Change
+from audiolab.storage.migrations import MIGRATIONS
+
+
+@pytest.fixture
+def rec(wb, speech_wav):
+    return wb.ingest_file(speech_wav).recording
+
+
+def _seg(rec, start=0, end=1000, text="hello world", speaker=None) -> Segment:
+    return Segment(id=new_id(), recording_id=rec.id, tier_id=f"{rec.id}-transcript", span=Span(start, end),
+                   text=text, speaker_id=speaker)
+
+
+def test_migrations_are_recorded_in_order_and_idempotent(db_path) -> None:
+    db = Database(db_path)
+    names = [r["name"] for r in db.query("SELECT name FROM schema_migrations ORDER BY position")]
+    assert names == [n for n, _ in MIGRATIONS]
+    db.close()
+    db2 = Database(db_path)  # re-opening applies nothing twice
+    assert db2.query_one("SELECT COUNT(*) AS n FROM schema_migrations")["n"] == len(MIGRATIONS)
+    assert db2.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db2.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_database_enforces_start_before_end_and_foreign_keys(wb, rec) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        wb.db.execute("INSERT INTO segments (id, recording_id, tier_id, start_ms, end_ms, origin, status)"
+                      " VALUES ('x', ?, ?, 500, 400, 'human', 'draft')", (rec.id, f"{rec.id}-transcript"))
+    with pytest.raises(sqlite3.IntegrityError):
+        wb.db.execute("INSERT INTO segments (id, recording_id, tier_id, start_ms, end_ms, origin, status)"
+                      " VALUES ('y', 'nope', 'nope', 0, 400, 'human', 'draft')")
+
+
+def test_edit_writes_change_and_history_in_one_batch(wb, rec) -> None:
+    seg = _seg(rec)
+    res = wb.apply(rec.id, [Change.create(seg)], "ann")
+    stored = res.values[seg.id]
+    assert stored.version == 1
+    res2 = editing.set_text(wb, stored, "hello there world", "ann")
+    after = res2.values[seg.id]
+    assert after.version == 2 and after.text == "hello there world" and after.touched
+    hist = edits.history(wb.db, rec.id, seg.id)
+    assert [h.op for h in hist] == ["update", "create"]
+    assert hist[0].before["text"] == "hello world" and hist[0].after["text"] == "hello there world"
+    assert hist[0].author == "ann" and hist[0].at
+
+
+def test_stale_edit_is_refused_and_nothing_is_written(wb, rec) -> None:
+    seg = wb.apply(rec.id, [Change.create(_seg(rec))], "a").values
+    s1 = next(iter(seg.values()))
+    editing.set_text(wb, s1, "first writer", "a")
+    n_hist = len(edits.history(wb.db, rec.id))
+    with pytest.raises(ConflictError) as exc:
+        editing.set_text(wb, s1, "second writer with stale version", "b")
+    assert exc.value.current == 2 and exc.value.expected == 1
+    assert wb.transcript(rec.id).segments[0].text == "first writer"
+    assert len(edits.history(wb.db, rec.id)) == n_hist
+
+
+def test_a_failing_change_rolls_back_the_whole_batch(wb, rec) -> None:
+    good = _seg(rec, 0, 500)
+    bad = dataclasses.replace(_seg(rec, 600, 900), tier_id="no-such-tier")
+    with pytest.raises(sqlite3.IntegrityError):
+        wb.apply(rec.id, [Change.create(good), Change.create(bad)], "a")
+    assert wb.transcript(rec.id).segments == ()
+    assert edits.history(wb.db, rec.id) == []
+
+
+def test_undo_redo_restore_exact_states(wb, rec) -> None:
+    spk = Speaker(new_id(), rec.id, "SPEAKER_00", "Ann")
+    wb.apply(rec.id, [Change.create(spk)], "a")
+    s = wb.apply(rec.id, [Change.create(_seg(rec, 0, 2000, "one two three four", spk.id))], "a").values
+    seg = next(iter(s.values()))
+    res = editing.split(wb, seg, 1000, "a")
+    assert len(wb.transcript(rec.id).segments) == 2
+    wb.undo(rec.id, "a")
+    segs = wb.transcript(rec.id).segments
+    assert len(segs) == 1 and segs[0].span == Span(0, 2000) and segs[0].text == "one two three four"
+    wb.redo(rec.id, "a")
+    segs = wb.transcript(rec.id).segments
+    assert [x.span for x in segs] == [Span(0, 1000), Span(1000, 2000)]
+    assert {x.id for x in segs} == set(res.values)
+    wb.undo(rec.id, "a")
+    wb.undo(rec.id, "a")  # the create
+    assert wb.transcript(rec.id).segments == ()
+    wb.undo(rec.id, "a")  # the speaker
+    with pytest.raises(NothingToDoError):
+        wb.undo(rec.id, "a")
+    for _ in range(3):
+        wb.redo(rec.id, "a")
+    assert len(wb.transcript(rec.id).segments) == 2
+
+
+def test_new_edit_clears_redo_and_undo_refuses_when_entity_moved_on(wb, rec) -> None:
+    seg = next(iter(wb.apply(rec.id, [Change.create(_seg(rec))], "a").values.values()))
+    v2 = editing.set_text(wb, seg, "edited by a", "a").values[seg.id]
+    wb.undo(rec.id, "a")
+    cur = wb.transcript(rec.id).segments[0]
+    editing.set_text(wb, cur, "new branch", "a")
+    with pytest.raises(NothingToDoError):
+        wb.redo(rec.id, "a")
+    # Another scope changes the segment: undoing the scope-"" batch must not clobber it.
+    cur = wb.transcript(rec.id).segments[0]
+    wb.apply(rec.id, [Change.update(dataclasses.replace(cur, text="changed elsewhere"))], "b", scope="other")
+    with pytest.raises(ConflictError):
+        wb.undo(rec.id, "a")
+    assert wb.transcript(rec.id).segments[0].text == "changed elsewhere"
+    assert v2.version == 2
+
+
+def test_undo_of_delete_recreates_with_bumped_version(wb, rec) -> None:
+    seg = next(iter(wb.apply(rec.id, [Change.create(_seg(rec))], "a").values.values()))
+    editing.delete_segment(wb, seg, author="a")
+    wb.undo(rec.id, "a")
+    back = wb.transcript(rec.id).segments[0]
+    assert back.text == seg.text and back.version > seg.version
+    with pytest.raises(ConflictError):  # an editor still holding the old version is refused
+        editing.set_text(wb, seg, "stale", "b")
+
+
+def test_merge_speakers_and_rename(wb, rec) -> None:
+    a = Speaker(new_id(), rec.id, "SPEAKER_00")
+    b = Speaker(new_id(), rec.id, "SPEAKER_01")
+    wb.apply(rec.id, [Change.create(a), Change.create(b)], "x")
+    wb.apply(rec.id, [Change.create(_seg(rec, 0, 500, "hi", a.id)), Change.create(_seg(rec, 600, 900, "yo", b.id))], "x")
+    t = wb.transcript(rec.id)
+    editing.merge_speakers(wb, t.speaker(a.id), t.speaker(b.id), t.segments, "x")
+    t = wb.transcript(rec.id)
+    assert [s.speaker_id for s in t.segments] == [a.id, a.id] and len(t.speakers) == 1
+    editing.rename_speaker(wb, t.speakers[0], "Diane", "x")
+    assert wb.transcript(rec.id).speaker_name(a.id) == "Diane"
