@@ -7,11 +7,12 @@ tier selection, speaker naming and the video clock behave the same in every form
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import bisect
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiolab.core.model import Segment, Tag, TagKind, Tier, TierKind, Transcript
+from audiolab.core.model import Segment, Span, Tag, TagKind, Tier, TierKind, Transcript
 from audiolab.errors import ValidationError
 from audiolab.export.options import ExportOptions, TimeMap
 
@@ -126,3 +127,17 @@ def seconds(ms: int) -> str:
 
 def one_line(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
+
+
+def overlap_index(tags: list[Tag]) -> Callable[[Span], list[Tag]]:
+    """A lookup of the tags overlapping a span, in O(log n + k) for sorted tags."""
+    tags = sorted(tags, key=lambda x: (x.span, x.id))
+    starts = [x.span.start_ms for x in tags]
+    longest = max((x.span.duration_ms for x in tags), default=0)
+
+    def find(span: Span) -> list[Tag]:
+        lo = bisect.bisect_left(starts, span.start_ms - longest)
+        hi = bisect.bisect_left(starts, span.end_ms)
+        return [x for x in tags[lo:hi] if x.span.overlaps(span)]
+
+    return find

@@ -47,6 +47,7 @@ def align_segments(a: Sequence[Segment], b: Sequence[Segment]) -> list[Pair]:
     """:func:`align_annotations` on two lists of segments."""
     candidates = []
     j0 = 0
+    a = sorted(a, key=lambda s: s.span)
     b_sorted = sorted(b, key=lambda s: s.span)
     for i, sa in enumerate(a):
         while j0 < len(b_sorted) and b_sorted[j0].span.end_ms <= sa.span.start_ms - 600_000:
