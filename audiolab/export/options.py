@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from audiolab.core.model import Recording
+from audiolab.core.model import Recording, Vocabulary
 from audiolab.errors import ValidationError
 from audiolab.export.timecode import VideoClock, drop_frame_default, parse_fps, snap_span
 
@@ -61,6 +61,8 @@ class ExportOptions:
         clips_dir: JSONL: cut each segment into a WAV there and point ``audio_filepath`` at it.
         uri: file id for RTTM/STM/CTM (default: the media file's stem, spaces replaced).
         media_url: EAF: media to link (default: the recording's path).
+        vocabularies: EAF: the project's taxonomies, written as controlled vocabularies
+            (services fill them in from the repository).
     """
 
     fps: Fraction | None = None
@@ -82,6 +84,7 @@ class ExportOptions:
     clips_dir: str | None = None
     uri: str | None = None
     media_url: str | None = None
+    vocabularies: tuple[Vocabulary, ...] = ()
 
     def __post_init__(self) -> None:
         if self.fps is not None and not isinstance(self.fps, Fraction):
@@ -111,6 +114,9 @@ class TimeMap:
         self.clock = clock_for(rec, opts)
         self.video = opts.clock == "video"
         self.snap = opts.snap_to_frames
+        c = self.clock
+        # The start timecode read as a clock, added to every time in video time.
+        self.base = c.clock_ms(c.offset_ms) if (c is not None and self.video and c.start_timecode) else 0
 
     def span(self, start_ms: int, end_ms: int) -> tuple[int, int]:
         """Output start and end in ms (video clock and snapping applied); end > start."""
@@ -123,9 +129,8 @@ class TimeMap:
                 end_ms = start_ms + 1
         if self.snap:
             start_ms, end_ms = snap_span(start_ms, end_ms, c.fps)
-        if self.video and c.start_timecode:
-            base = c.clock_ms(c.offset_ms)  # the start timecode read as a clock
-            start_ms, end_ms = start_ms + base, end_ms + base
+        if self.base:
+            start_ms, end_ms = start_ms + self.base, end_ms + self.base
         return start_ms, end_ms
 
     def timecode(self, media_ms: int) -> str:

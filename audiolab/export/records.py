@@ -141,3 +141,32 @@ def overlap_index(tags: list[Tag]) -> Callable[[Span], list[Tag]]:
         return [x for x in tags[lo:hi] if x.span.overlaps(span)]
 
     return find
+
+
+def lanes(items: list, span: Callable[[object], tuple[int, int]]) -> list[list]:
+    """Split items into lanes in which no two overlap (first lane that fits, in time order).
+
+    Interval tiers of TextGrid and ELAN cannot hold overlapping intervals; overlapping speech of
+    one speaker goes to a second (third, ...) lane instead of being cut.
+
+    >>> lanes([(0, 10), (5, 15), (10, 20)], lambda x: x)
+    [[(0, 10), (10, 20)], [(5, 15)]]
+    """
+    out: list[list] = []
+    ends: list[int] = []
+    for item in sorted(items, key=span):
+        start, end = span(item)
+        for i, last in enumerate(ends):
+            if last <= start:
+                out[i].append(item)
+                ends[i] = end
+                break
+        else:
+            out.append([item])
+            ends.append(end)
+    return out
+
+
+def lane_name(base: str, index: int) -> str:
+    """``base`` for the first lane, ``base [2]`` for the second, ..."""
+    return base if index == 0 else f"{base} [{index + 1}]"

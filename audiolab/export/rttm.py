@@ -37,7 +37,9 @@ def uem(t: Transcript, opts: ExportOptions) -> str:
 
 
 def write(t: Transcript, opts: ExportOptions, out: Path) -> Path:
-    out.write_text(dumps(t, opts), encoding="utf-8")
+    from audiolab.export import write_text
+
+    write_text(out, dumps(t, opts))
     if opts.uem:
-        out.with_suffix(".uem").write_text(uem(t, opts), encoding="utf-8")
+        write_text(out.with_suffix(".uem"), uem(t, opts))
     return out

@@ -27,6 +27,7 @@ Rules (documented in the README and tested in ``tests/test_timecode.py``):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -112,7 +113,8 @@ def frame_to_ms(frame: int, fps: Fraction) -> int:
     >>> frame_to_ms(1, Fraction(30000, 1001))
     33
     """
-    return math.floor(Fraction(frame * 1000) / fps + Fraction(1, 2))
+    num, den = fps.numerator, fps.denominator  # integer arithmetic: exact and fast
+    return (2000 * frame * den + num) // (2 * num)
 
 
 def ms_to_frame(ms: int, fps: Fraction) -> int:
@@ -121,12 +123,13 @@ def ms_to_frame(ms: int, fps: Fraction) -> int:
     >>> ms_to_frame(1001, Fraction(30000, 1001)), ms_to_frame(20, Fraction(25))
     (30, 1)
     """
-    return math.floor(Fraction(ms) * fps / 1000 + Fraction(1, 2))
+    num, den = fps.numerator, fps.denominator
+    return (2 * ms * num + 1000 * den) // (2000 * den)
 
 
 def ms_to_frame_floor(ms: int, fps: Fraction) -> int:
     """The frame showing at ``ms`` (the last boundary at or before it)."""
-    return math.floor(Fraction(ms) * fps / 1000)
+    return (ms * fps.numerator) // (1000 * fps.denominator)
 
 
 def snap_ms(ms: int, fps: Fraction) -> int:
@@ -188,6 +191,7 @@ def frame_to_timecode(frame: int, fps: Fraction, drop_frame: bool | None = None)
     return f"{total_s // 3600:02d}:{total_s // 60 % 60:02d}:{total_s % 60:02d}{sep}{ff:02d}"
 
 
+@functools.lru_cache(maxsize=256)
 def timecode_to_frame(tc: str, fps: Fraction, drop_frame: bool | None = None) -> int:
     """Frame number of a timecode label; ``;`` or ``,`` before the frames means drop-frame.
 
@@ -257,7 +261,7 @@ class VideoClock:
         offset_ms: video stream start minus audio stream start.
 
     >>> clock = VideoClock(Fraction(30000, 1001), True, "01:00:00;00", 0)
-    >>> clock.timecode(600_600)
+    >>> clock.timecode(600_000)
     '01:10:00;00'
     """
 

@@ -208,6 +208,34 @@ class CAMPPlus(nn.Module):
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
         return self.xvector(self.head(feats.permute(0, 2, 1)))
 
+    def frames(self, feats: torch.Tensor) -> torch.Tensor:
+        """Frame-level features before pooling: ``(batch, frames, 80)`` -> ``(batch, 512, frames / 2)``."""
+        x = self.head(feats.permute(0, 2, 1))
+        for name, layer in self.xvector.named_children():
+            if name == "stats":
+                break
+            x = layer(x)
+        return x
+
+    def pool(self, frames: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Embeddings from frame features pooled over the frames where ``weights > 0.5``.
+
+        Args:
+            frames: ``(512, T)`` frame features of one signal.
+            weights: ``(n, T)`` one row per embedding to compute.
+
+        Returns:
+            ``(n, 192)``; rows with fewer than two selected frames are NaN.
+        """
+        sel = (weights > 0.5).to(frames.dtype)
+        count = sel.sum(dim=1, keepdim=True)
+        mean = sel @ frames.T / count.clamp(min=1)
+        var = (sel @ (frames.T ** 2) - count * mean ** 2) / (count - 1).clamp(min=1)
+        stats = torch.cat([mean, var.clamp(min=0).sqrt()], dim=1)
+        emb = self.xvector.dense(stats)
+        emb[count.squeeze(1) < 2] = float("nan")
+        return emb
+
 
 def fbank(waveform: torch.Tensor) -> torch.Tensor:
     """Mean-normalized 80-dim Kaldi log mel filterbank of one 16 kHz mono signal.
@@ -218,11 +246,44 @@ def fbank(waveform: torch.Tensor) -> torch.Tensor:
     Returns:
         ``(num_frames, 80)`` features (25 ms windows every 10 ms).
     """
+    feats = fbank_raw(waveform)
+    return feats - feats.mean(dim=0, keepdim=True)
+
+
+def file_frames(net: CAMPPlus, waveform: torch.Tensor, block_s: float = 30.0, margin_s: float = 2.0) -> torch.Tensor:
+    """Frame features of a whole signal at 50 frames/s, computed in overlapping blocks.
+
+    Each block sees ``margin_s`` of context on both sides, which is then dropped, so memory
+    stays bounded on long files and every second of audio goes through the network about once.
+
+    Args:
+        net: the network (eval mode).
+        waveform: ``(num_samples,)`` 16 kHz mono.
+
+    Returns:
+        ``(512, T)`` with frame ``t`` centred near ``t * 20 ms``.
+    """
+    feats = fbank_raw(waveform)
+    total = feats.shape[0]
+    block, margin = int(block_s * 100), int(margin_s * 100)
+    outs = []
+    for start in range(0, max(total, 1), block):
+        lo, hi = max(0, start - margin), min(total, start + block + margin)
+        x = feats[lo:hi]
+        x = x - x.mean(dim=0, keepdim=True)
+        y = net.frames(x[None])[0]
+        a = (start - lo + 1) // 2
+        b = a + (min(start + block, total) - start + 1) // 2
+        outs.append(y[:, a:b])
+    return torch.cat(outs, dim=1)
+
+
+def fbank_raw(waveform: torch.Tensor) -> torch.Tensor:
+    """80-dim Kaldi log mel filterbank, not normalized."""
     import torchaudio.compliance.kaldi as kaldi
 
-    feats = kaldi.fbank(waveform.reshape(1, -1), num_mel_bins=NUM_MEL_BINS, sample_frequency=SAMPLE_RATE,
-                        dither=0.0, energy_floor=0.0)
-    return feats - feats.mean(dim=0, keepdim=True)
+    return kaldi.fbank(waveform.reshape(1, -1), num_mel_bins=NUM_MEL_BINS, sample_frequency=SAMPLE_RATE,
+                       dither=0.0, energy_floor=0.0)
 
 
 def load(state_dict_path: str | os.PathLike[str]) -> CAMPPlus:

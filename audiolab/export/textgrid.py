@@ -1,0 +1,81 @@
+"""Praat TextGrid writer (long text format, through ``praatio``).
+
+Tiers, in order: for each speaker (by display name; ``(no speaker)`` for unattributed
+segments) an interval tier ``<name>`` with the segments' text and ``<name> - words`` with the
+timed words; then ``sound events`` and ``emotions``. Interval tiers cannot overlap, so
+overlapping intervals of one tier go to extra lanes ``<name> [2]``, ``<name> [3]`` (the
+importer folds lanes back). Gaps are filled with empty intervals, as Praat expects; the
+TextGrid spans 0 to the end of the recording (in the export's clock).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+from audiolab.core.model import TagKind, Transcript
+from audiolab.export.options import ExportOptions, TimeMap
+from audiolab.export.records import iter_segments, iter_tags, lane_name, lanes, one_line
+
+EXTENSION = ".TextGrid"
+NO_SPEAKER = "(no speaker)"
+WORDS_SUFFIX = " - words"
+EVENTS_TIER = "sound events"
+EMOTIONS_TIER = "emotions"
+
+Interval = tuple[int, int, str]
+
+
+def iter_tiers(t: Transcript, opts: ExportOptions) -> Iterator[tuple[str, list[Interval]]]:
+    """(tier name, intervals in ms) for every tier to write."""
+    tmap = TimeMap(t.recording, opts)
+    segs: dict[str, list[Interval]] = {}
+    words: dict[str, list[Interval]] = {}
+    for rec in iter_segments(t, opts, tmap):
+        name = rec.speaker or NO_SPEAKER
+        segs.setdefault(name, []).append((rec.start_ms, rec.end_ms, one_line(rec.text)))
+        for w in rec.words:
+            words.setdefault(name, []).append((w.start_ms, w.end_ms, one_line(w.text)))
+    for name in sorted(segs):
+        yield from _laned(name, segs[name])
+        if opts.include_words and words.get(name):
+            yield from _laned(name + WORDS_SUFFIX, words[name])
+    for kind, tier_name, on in ((TagKind.SOUND_EVENT, EVENTS_TIER, opts.include_events),
+                                (TagKind.EMOTION, EMOTIONS_TIER, opts.include_emotions)):
+        items = [(r.start_ms, r.end_ms, r.label) for r in iter_tags(t, opts, kind, tmap)]
+        if on and items:
+            yield from _laned(tier_name, items)
+
+
+def _laned(name: str, items: list[Interval]) -> Iterator[tuple[str, list[Interval]]]:
+    for i, lane in enumerate(lanes(items, lambda x: (x[0], x[1]))):
+        yield lane_name(name, i), lane
+
+
+def build(t: Transcript, opts: ExportOptions):  # noqa: ANN201 - praatio Textgrid
+    from praatio.data_classes.interval_tier import IntervalTier
+    from praatio.data_classes.textgrid import Textgrid
+
+    tiers = list(iter_tiers(t, opts))
+    start, end = TimeMap(t.recording, opts).span(0, t.recording.duration_ms)
+    end = max([end] + [iv[1] for _, ivs in tiers for iv in ivs])
+    start = min([start] + [iv[0] for _, ivs in tiers for iv in ivs])
+    tg = Textgrid(start / 1000, end / 1000)
+    for name, intervals in tiers:
+        entries = [(a / 1000, b / 1000, text) for a, b, text in intervals]
+        tg.addTier(IntervalTier(name, entries, start / 1000, end / 1000), reportingMode="error")
+    return tg
+
+
+def dumps(t: Transcript, opts: ExportOptions) -> str:
+    tg = build(t, opts)
+    fd, tmp = tempfile.mkstemp(suffix=EXTENSION)
+    os.close(fd)
+    try:
+        tg.save(tmp, format="long_textgrid", includeBlankSpaces=True, minimumIntervalLength=None,
+                reportingMode="error")
+        with open(tmp, encoding="utf-8") as f:
+            return f.read()
+    finally:
+        os.unlink(tmp)

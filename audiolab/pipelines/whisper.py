@@ -1,0 +1,199 @@
+"""Draft transcripts with faster-whisper: the only module that imports ``faster_whisper``.
+
+The audio arrives already decoded (16 kHz mono float32 from :func:`audiolab.media.probe.load_audio`)
+so a file is decoded once for every step. Word timestamps are always on: drafts are corrected
+word by word and words are what speaker attribution works on. Each word keeps its probability and
+each segment its ``avg_logprob`` and ``no_speech_prob`` (the UI highlights doubtful words).
+
+Loaded models are cached per (model path, compute type, threads); long files go through
+faster-whisper's ``BatchedInferencePipeline`` (VAD-cut chunks decoded in batches).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from audiolab.core.model import Span, Word
+from audiolab.errors import ModelError
+from audiolab.pipelines import models
+from audiolab.pipelines.types import AsrSegment, Cancelled, Transcription
+
+SAMPLE_RATE = 16_000
+Progress = Callable[[int, int, str], None]
+Cancel = Callable[[], bool]
+
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeOptions:
+    """How to transcribe.
+
+    Attributes:
+        model: a local CTranslate2 directory, ``tiny.en`` / ``base`` (embedded), or a hub name
+            (only with downloads allowed, see :mod:`audiolab.pipelines.models`).
+        language: ISO code; None detects it (multilingual models only).
+        beam_size: beam search width.
+        vad_filter: skip non-speech with Silero VAD before decoding.
+        initial_prompt: text that primes the decoder (style, spelling).
+        glossary: words to favour (names, jargon); passed as faster-whisper ``hotwords``.
+        compute_type: CTranslate2 compute type; ``int8`` is the fast CPU choice.
+        cpu_threads: decoding threads (0: one per core, at most 4).
+        batched: use batched inference; None decides by length (``batch_threshold_s``).
+        batch_size: chunks per batch in batched mode.
+        batch_threshold_s: files at least this long go batched when ``batched`` is None.
+        hf_token: token for hub models (also enables downloads).
+    """
+
+    model: str = models.DEFAULT_WHISPER
+    language: str | None = None
+    beam_size: int = 5
+    vad_filter: bool = True
+    initial_prompt: str | None = None
+    glossary: tuple[str, ...] = ()
+    compute_type: str = "int8"
+    cpu_threads: int = 0
+    batched: bool | None = None
+    batch_size: int = 8
+    batch_threshold_s: float = 600.0
+    hf_token: str | None = None
+
+    def threads(self) -> int:
+        return self.cpu_threads if self.cpu_threads > 0 else max(1, min(4, os.cpu_count() or 1))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly options for the pipeline run record (the token is never stored)."""
+        return {"model": self.model, "language": self.language, "beam_size": self.beam_size,
+                "vad_filter": self.vad_filter, "initial_prompt": self.initial_prompt,
+                "glossary": list(self.glossary), "compute_type": self.compute_type,
+                "cpu_threads": self.threads(), "batched": self.batched, "batch_size": self.batch_size,
+                "word_timestamps": True}
+
+
+_CACHE: dict[tuple[str, str, int], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _import(token: str | None = None):  # noqa: ANN202 - the faster_whisper module
+    models.apply_network_policy(token)  # before huggingface_hub is first imported
+    try:
+        import faster_whisper
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ModelError("faster-whisper is not installed (pip install faster-whisper)") from exc
+    return faster_whisper
+
+
+def model_path(options: TranscribeOptions) -> str:
+    """The local directory of the model the options name (downloading only when allowed)."""
+    ref = models.resolve_whisper(options.model, options.hf_token)
+    if ref.path is not None:
+        return ref.path
+    _import(options.hf_token)
+    from faster_whisper.utils import download_model
+
+    try:
+        return download_model(ref.name, local_files_only=not ref.online,
+                              use_auth_token=models.hub_token(options.hf_token))
+    except ValueError as exc:  # an unknown size name
+        raise ModelError(f"unknown Whisper model {ref.name!r}; "
+                         "use a local CTranslate2 model directory, or an embedded model: tiny.en, base") from exc
+    except Exception as exc:  # noqa: BLE001 - hub errors are many (offline, 401, 404)
+        raise models.hub_unavailable(ref.name, ref.online, str(exc)) from exc
+
+
+def load_model(options: TranscribeOptions):  # noqa: ANN201 - faster_whisper.WhisperModel
+    """The loaded model for these options, from the per-process cache when possible."""
+    path = model_path(options)
+    key = (path, options.compute_type, options.threads())
+    with _LOCK:
+        model = _CACHE.get(key)
+        if model is None:
+            fw = _import(options.hf_token)
+            try:
+                model = fw.WhisperModel(path, device="cpu", compute_type=options.compute_type,
+                                        cpu_threads=options.threads())
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise ModelError(f"cannot load Whisper model {options.model!r} from {path}: {exc}") from exc
+            _CACHE[key] = model
+    return model
+
+
+def _ms(seconds: float) -> int:
+    return max(0, int(round(seconds * 1000)))
+
+
+def _span(start_s: float, end_s: float) -> Span:
+    start = _ms(start_s)
+    return Span(start, max(start + 1, _ms(end_s)))
+
+
+def _kwargs(options: TranscribeOptions, multilingual: bool) -> dict[str, Any]:
+    language = options.language
+    if language is None and not multilingual:
+        language = "en"
+    kw: dict[str, Any] = {"language": language, "beam_size": options.beam_size,
+                          "vad_filter": options.vad_filter, "word_timestamps": True,
+                          "initial_prompt": options.initial_prompt or None}
+    if options.glossary:
+        kw["hotwords"] = ", ".join(options.glossary)
+    return kw
+
+
+def transcribe(audio: np.ndarray, options: TranscribeOptions | None = None,
+               progress: Progress | None = None, cancel: Cancel | None = None) -> Transcription:
+    """Transcribe a decoded 16 kHz mono float32 signal into segments with timed words.
+
+    Args:
+        audio: the signal (``audiolab.media.probe.load_audio``).
+        options: how to transcribe (defaults: embedded ``tiny.en``, beam 5, VAD).
+        progress: called as ``(done_ms, total_ms, "asr")`` after each segment.
+        cancel: polled between segments; when it returns True, :class:`Cancelled` is raised.
+
+    Raises:
+        ModelError: the model cannot be found or loaded.
+        Cancelled: ``cancel()`` returned True.
+    """
+    options = options or TranscribeOptions()
+    audio = np.ascontiguousarray(audio, dtype=np.float32)
+    total_ms = int(round(len(audio) * 1000 / SAMPLE_RATE))
+    t0 = time.perf_counter()
+    model = load_model(options)
+    t_load = time.perf_counter() - t0
+    if total_ms == 0:
+        return Transcription((), options.language, None, 0, options.model, {"load_s": t_load, "asr_s": 0.0})
+    kw = _kwargs(options, model.model.is_multilingual)
+    batched = options.batched if options.batched is not None else total_ms >= options.batch_threshold_s * 1000
+    t1 = time.perf_counter()
+    if batched:
+        fw = _import()
+        pipe = fw.BatchedInferencePipeline(model=model)
+        seg_iter, info = pipe.transcribe(audio, batch_size=options.batch_size, **kw)
+    else:
+        seg_iter, info = model.transcribe(audio, **kw)
+    out: list[AsrSegment] = []
+    for seg in seg_iter:
+        if cancel is not None and cancel():
+            raise Cancelled("transcription cancelled")
+        words = tuple(Word(_span(w.start, w.end), w.word.strip(), float(w.probability))
+                      for w in (seg.words or ()) if w.word.strip())
+        text = seg.text.strip()
+        if not text and not words:
+            continue
+        span = _span(seg.start, seg.end)
+        if words:  # the segment covers its words (word times can spill past segment times)
+            span = span.union(Span(words[0].span.start_ms, words[-1].span.end_ms))
+        out.append(AsrSegment(span, text, words, float(seg.avg_logprob), float(seg.no_speech_prob),
+                              info.language))
+        if progress:
+            progress(min(total_ms, span.end_ms), total_ms, "asr")
+    if progress:
+        progress(total_ms, total_ms, "asr")
+    stats = {"load_s": round(t_load, 3), "asr_s": round(time.perf_counter() - t1, 3), "batched": batched,
+             "model_path": model_path(options) if models.resolve_whisper(options.model).source != "hub" else options.model}
+    return Transcription(tuple(out), info.language, float(info.language_probability), total_ms, options.model, stats)

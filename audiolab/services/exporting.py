@@ -1,0 +1,210 @@
+"""Export and import use cases over the database, shared by the CLI and the UI's export panel.
+
+``export_recording`` reads a recording's transcript (and its project's vocabularies) and writes a
+file; ``import_file`` reads a file with :mod:`audiolab.export.importers` and writes it into a
+recording as drafts on the working transcript tier, or as a new reference (gold) tier, in ONE
+edit batch: a file that fails to parse or to validate writes nothing, and an import is undone
+with one ``audiolab undo``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from audiolab.core.model import (
+    Origin,
+    Segment,
+    SegmentStatus,
+    Span,
+    Speaker,
+    Tag,
+    TagKind,
+    Tier,
+    TierKind,
+    TierRole,
+    Transcript,
+    Word,
+    new_id,
+)
+from audiolab.errors import ImportFormatError, ValidationError
+from audiolab.export import FORMATS, ExportOptions, FormatInfo, write_transcript
+from audiolab.export.importers import ImportedDoc, read_file
+from audiolab.services import Workbench
+from audiolab.storage import repository
+from audiolab.storage.edits import Change
+
+__all__ = ["FORMATS", "FormatInfo", "ImportResult", "export_all", "export_recording", "format_choices", "import_file"]
+
+Progress = Callable[[int, int, str], None]
+ImportAs = Literal["draft", "reference"]
+SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+#: How far past the recording's end an imported time may reach before the file is refused.
+END_TOLERANCE_MS = 1000
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """(label, name) pairs for a dropdown: ``"srt: SubRip subtitles ..."``."""
+    return [(f"{f.name}: {f.description}", f.name) for f in FORMATS.values()]
+
+
+def _with_vocabularies(wb: Workbench, t: Transcript, options: ExportOptions | None) -> ExportOptions:
+    opts = options or ExportOptions()
+    if opts.vocabularies:
+        return opts
+    vocabs = tuple(repository.get_vocabulary(wb.db, t.recording.project, k) for k in (TagKind.EMOTION, TagKind.SOUND_EVENT))
+    return dataclasses.replace(opts, vocabularies=vocabs)
+
+
+def export_recording(wb: Workbench, recording_id: str, fmt: str, out_path: str | os.PathLike[str],
+                     options: ExportOptions | None = None) -> Path:
+    """Export one stored recording; ``out_path`` may be a folder. Returns the file written."""
+    t = wb.transcript(recording_id)
+    return write_transcript(t, fmt, out_path, _with_vocabularies(wb, t, options))
+
+
+def export_all(wb: Workbench, fmt: str, out_dir: str | os.PathLike[str], options: ExportOptions | None = None,
+               project: str | None = None, progress: Progress | None = None) -> list[Path]:
+    """Export every recording (of a project) into a folder, one file each.
+
+    Files are named after the media file's stem; when two recordings share a stem, the
+    recording id is added (``talk.3f2a9c1b0d4e.srt``).
+    """
+    from audiolab.export import format_info
+
+    info = format_info(fmt)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    recs = wb.recordings(project)
+    stems = [Path(r.path).stem for r in recs]
+    written = []
+    for i, rec in enumerate(recs):
+        if progress:
+            progress(i, len(recs), Path(rec.path).name)
+        stem = stems[i] if stems.count(stems[i]) == 1 else f"{stems[i]}.{rec.id}"
+        written.append(export_recording(wb, rec.id, fmt, out / f"{stem}{info.extension}", options))
+    if progress:
+        progress(len(recs), len(recs), "")
+    return written
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import wrote."""
+
+    tier: Tier
+    segments: int
+    speakers_created: int
+    tags: int
+    batch_id: str
+
+
+def _work_tier(t: Transcript, kind: TierKind) -> Tier | None:
+    return next((x for x in t.tiers if x.kind == kind and x.role == TierRole.WORK), None)
+
+
+def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, fmt: str | None = None,
+                as_: ImportAs = "draft", encoding: str | None = None, author: str = "import",
+                tier_name: str | None = None, speaker_prefix: bool = True) -> ImportResult:
+    """Import a file into a recording, all in one edit batch (nothing is written on any error).
+
+    Args:
+        path: the file (srt, vtt, rttm, TextGrid, eaf, stm, audiolab json, Label Studio json).
+        recording_id: the recording (id, unique prefix or path).
+        fmt: the format; default from the extension (and, for .json, the content).
+        as_: ``draft`` adds segments to the working transcript tier (origin ``import``, status
+            ``draft``); ``reference`` creates a new transcript tier with role ``reference``.
+        encoding: the file's text encoding when it is not UTF-8 and declares none.
+        tier_name: name of the reference tier (default ``reference: <file name>``).
+        speaker_prefix: SRT: read ``Name: text`` as a speaker.
+
+    Raises:
+        ImportFormatError: the file is malformed (with the line where known).
+        ValidationError: the file does not fit the recording (times past its end).
+    """
+    if as_ not in ("draft", "reference"):
+        raise ValidationError(f"import as 'draft' or 'reference', not {as_!r}")
+    rec = wb.recording(recording_id)
+    doc = read_file(path, fmt, encoding, rec.id, speaker_prefix)
+    t = wb.transcript(rec.id)
+    changes, tier, n_new_speakers = _changes(doc, t, as_, tier_name or f"reference: {Path(path).name}")
+    if not changes:
+        raise ImportFormatError(path, "the file holds no segments or tags to import")
+    result = wb.apply(rec.id, changes, author, f"import {Path(path).name} as {as_}")
+    n_seg = sum(1 for c in changes if isinstance(c.value, Segment))
+    n_tag = sum(1 for c in changes if isinstance(c.value, Tag))
+    return ImportResult(tier, n_seg, n_new_speakers, n_tag, result.batch_id)
+
+
+def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> tuple[list[Change], Tier, int]:
+    rec = t.recording
+    limit = rec.duration_ms + END_TOLERANCE_MS
+    for s in doc.segments:
+        if s.end_ms > limit:
+            raise ImportFormatError(doc.path, f"segment ends at {s.end_ms / 1000:.3f} s, past the end of recording "
+                                              f"{rec.id} ({rec.duration_ms / 1000:.3f} s); was it exported in video time?",
+                                    s.line)
+    changes: list[Change] = []
+    if as_ == "reference":
+        tier = Tier(new_id(), rec.id, tier_name, TierKind.TRANSCRIPT, TierRole.REFERENCE)
+        changes.append(Change.create(tier))
+    else:
+        found = _work_tier(t, TierKind.TRANSCRIPT)
+        if found is None:
+            found = Tier(f"{rec.id}-transcript", rec.id, "transcript", TierKind.TRANSCRIPT, TierRole.WORK)
+            changes.append(Change.create(found))
+        tier = found
+    # Speakers: reuse by label, then by name (case-insensitive); create the rest.
+    speakers: dict[str, str] = {}
+    by_label = {s.label: s for s in t.speakers}
+    by_name = {s.name.casefold(): s for s in t.speakers if s.name}
+    created = 0
+    n = len(t.speakers)
+    for s in doc.segments:
+        key = s.speaker
+        if not key or key in speakers:
+            continue
+        found_spk = by_label.get(key) or by_name.get(key.casefold())
+        if found_spk is None:
+            found_spk = Speaker(new_id(), rec.id, key, doc.speaker_names.get(key, ""), SPEAKER_COLORS[n % len(SPEAKER_COLORS)])
+            changes.append(Change.create(found_spk))
+            by_label[key] = found_spk
+            created += 1
+            n += 1
+        speakers[key] = found_spk.id
+    seg_ids: list[str] = []
+    for s in doc.segments:
+        spk = speakers.get(s.speaker or "")
+        words = tuple(Word(Span(w.start_ms, w.end_ms), w.text, None, spk) for w in s.words if w.end_ms > w.start_ms)
+        extra = s.extra
+        seg = Segment(
+            id=new_id(), recording_id=rec.id, tier_id=tier.id, span=Span(s.start_ms, s.end_ms), text=s.text,
+            speaker_id=spk, words=words, language=extra.get("language"), confidence=extra.get("confidence"),
+            avg_logprob=extra.get("avg_logprob"), no_speech_prob=extra.get("no_speech_prob"), origin=Origin.IMPORT,
+            status=SegmentStatus(extra.get("status", "draft")) if as_ == "reference" else SegmentStatus.DRAFT,
+            flags=tuple(extra.get("flags", ())),
+        )
+        seg_ids.append(seg.id)
+        changes.append(Change.create(seg))
+    tag_tiers: dict[TagKind, Tier] = {}
+    for tag in doc.tags:
+        if tag.kind not in tag_tiers:
+            kind_tier = TierKind(tag.kind.value)
+            if as_ == "reference":
+                tt = Tier(new_id(), rec.id, f"{tier_name} ({tag.kind.value})", kind_tier, TierRole.REFERENCE, parent_id=tier.id)
+                changes.append(Change.create(tt))
+            else:
+                tt = _work_tier(t, kind_tier) or Tier(new_id(), rec.id, tag.kind.value, kind_tier, TierRole.WORK)
+                if tt.id not in {x.id for x in t.tiers}:
+                    changes.append(Change.create(tt))
+            tag_tiers[tag.kind] = tt
+        if not tag.label.strip():
+            continue
+        changes.append(Change.create(Tag(
+            new_id(), rec.id, tag.kind, Span(tag.start_ms, tag.end_ms), tag.label.strip(), tag_tiers[tag.kind].id,
+            seg_ids[tag.segment] if tag.segment is not None else None, tag.note, tag.confidence, Origin.IMPORT)))
+    return changes, tier, created

@@ -1,0 +1,261 @@
+"""Pre-labeling use case: draft transcript + speakers for one recording, stored with history.
+
+``prelabel()`` decodes the recording once, runs ASR (faster-whisper) and diarization
+(pyannote.audio) — in two threads with one core each when both run, which on two cores is faster
+than either using both — attributes words to speakers, and writes the result through the edit
+API in **one transaction** at the end, together with the finished :class:`PipelineRun` and the
+recording's status. A cancel (Ctrl-C, the UI's stop button) before that point writes nothing but
+the run record marked ``cancelled``.
+
+Re-running never destroys human work. Of the recording's work transcript tier
+(``<rid>-transcript``) a re-run replaces only *untouched drafts*: segments with origin ``asr``,
+status ``draft`` and ``touched`` False. Every other segment (edited, corrected, reviewed, created
+or imported by a person) stays as it is, and new draft segments that overlap one of them are
+dropped, so a human-edited stretch is never doubled by a fresh draft. Speakers are reused by label
+(``SPEAKER_00``...) so names people gave them survive; unnamed diarizer speakers nothing refers to
+any more are removed. The recording becomes ``prelabeled`` only if it was ``new`` or
+``prelabeled``; a recording already in progress or reviewed keeps its status.
+
+A recording without speech (a sound-event clip) gets no invented speakers or text: the run
+records ``no_speech: true`` and the CLI says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from audiolab.core.model import (
+    Origin,
+    PipelineRun,
+    RecordingStatus,
+    Segment,
+    SegmentStatus,
+    Speaker,
+    Span,
+    Word,
+    new_id,
+)
+from audiolab.errors import NotFoundError
+from audiolab.pipelines.assign import AssignOptions, attribute
+from audiolab.pipelines.diarize import DiarizeOptions
+from audiolab.pipelines.types import AttributedSegment, Cancelled, Diarization, Transcription
+from audiolab.pipelines.whisper import TranscribeOptions
+from audiolab.storage import edits, repository
+from audiolab.storage.db import utcnow
+
+RUN_KIND = "prelabel"
+Progress = Callable[[int, int, str], None]
+Cancel = Callable[[], bool]
+
+SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                  "#7f7f7f", "#bcbd22", "#17becf")
+_DIARIZER_LABEL = re.compile(r"^SPEAKER_\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class PrelabelOptions:
+    """What pre-labeling runs.
+
+    Attributes:
+        asr: transcription options.
+        diarization: diarization options, or None to skip it (``--no-diarization``).
+        assign: thresholds of the review flags.
+        parallel: run ASR and diarization at the same time (one thread each unless set).
+    """
+
+    asr: TranscribeOptions = field(default_factory=TranscribeOptions)
+    diarization: DiarizeOptions | None = field(default_factory=DiarizeOptions)
+    assign: AssignOptions = field(default_factory=AssignOptions)
+    parallel: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"asr": self.asr.to_dict(),
+                "diarization": self.diarization.to_dict() if self.diarization else None,
+                "assign": dataclasses.asdict(self.assign), "parallel": self.parallel}
+
+
+def finished_run(wb: Any, recording_id: str) -> PipelineRun | None:
+    """The latest finished pre-labeling run of a recording, if any."""
+    runs = [r for r in repository.get_runs(wb.db, recording_id) if r.kind == RUN_KIND and r.status == "done"]
+    return runs[-1] if runs else None
+
+
+def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
+             progress: Progress | None = None, cancel: Cancel | None = None, force: bool = False,
+             author: str = "audiolab-prelabel") -> PipelineRun:
+    """Transcribe and diarize one recording and store the draft (see the module docstring).
+
+    Args:
+        wb: the :class:`~audiolab.services.Workbench`.
+        recording_id: id, unique prefix or path of an ingested recording.
+        options: models and settings.
+        progress: ``(done, total, step)`` with done/total in milliseconds of audio per step.
+        cancel: polled while models run; True stops without writing drafts.
+        force: run even if a finished run exists (otherwise that run is returned as is).
+        author: the history's author of the written drafts.
+
+    Returns:
+        The stored run (``stats`` holds counts, timings and ``no_speech``).
+
+    Raises:
+        Cancelled: ``cancel()`` returned True.
+        ModelError, MediaError: a model or the media cannot be used (the run is marked failed).
+    """
+    from audiolab.media.probe import load_audio
+
+    options = options or PrelabelOptions()
+    rec = wb.recording(recording_id)
+    if not force and (done := finished_run(wb, rec.id)) is not None:
+        return done
+    tier_id = f"{rec.id}-transcript"
+    if repository.MAPPERS["tier"].get(wb.db, tier_id) is None:
+        raise NotFoundError(f"recording {rec.id} has no work transcript tier {tier_id}")
+    run = PipelineRun(id=new_id(), recording_id=rec.id, kind=RUN_KIND, model=_model_names(options),
+                      options=options.to_dict(), started_at=utcnow(), status="running")
+    with wb.db.transaction():
+        repository.insert_run(wb.db, run)
+    t0 = time.perf_counter()
+    try:
+        audio = load_audio(rec.path)
+        t_decode = time.perf_counter() - t0
+        transcription, diarization = _run_models(audio, options, progress, cancel)
+        t_models = time.perf_counter() - t0 - t_decode
+        turns = diarization.turns if diarization else ()
+        drafts = attribute(transcription.segments, turns, options.assign)
+        if cancel is not None and cancel():
+            raise Cancelled("pre-labeling cancelled")
+        stats = {"duration_ms": rec.duration_ms, "decode_s": round(t_decode, 3), "models_s": round(t_models, 3),
+                 "language": transcription.language, "asr": transcription.stats,
+                 "diarization": diarization.stats if diarization else None}
+        stats.update(_store(wb, rec, tier_id, run.id, drafts, diarization, author))
+        stats["total_s"] = round(time.perf_counter() - t0, 3)
+        stats["realtime_factor"] = round(rec.duration_ms / 1000 / max(stats["total_s"], 1e-6), 2)
+    except BaseException as exc:
+        status = "cancelled" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "failed"
+        with wb.db.transaction():
+            repository.finish_run(wb.db, run.id, status, error=str(exc) or type(exc).__name__)
+        raise
+    return next(r for r in repository.get_runs(wb.db, rec.id) if r.id == run.id)
+
+
+def _model_names(options: PrelabelOptions) -> str:
+    from audiolab.pipelines.diarize import _model_name
+
+    asr = f"faster-whisper:{options.asr.model}"
+    return asr if options.diarization is None else f"{asr} + {_model_name(options.diarization)}"
+
+
+def _run_models(audio: Any, options: PrelabelOptions, progress: Progress | None,
+                cancel: Cancel | None) -> tuple[Transcription, Diarization | None]:
+    """ASR and diarization, concurrently when both run and ``options.parallel``."""
+    from audiolab.pipelines import diarize as diarize_mod
+    from audiolab.pipelines import whisper
+
+    asr_opts, diar_opts = options.asr, options.diarization
+    parallel = options.parallel and diar_opts is not None
+    if parallel and asr_opts.cpu_threads == 0:
+        asr_opts = dataclasses.replace(asr_opts, cpu_threads=1)
+    if diar_opts is None:
+        return whisper.transcribe(audio, asr_opts, progress, cancel), None
+    if not parallel:
+        tr = whisper.transcribe(audio, asr_opts, progress, cancel)
+        return tr, diarize_mod.diarize(audio, diar_opts, progress, cancel)
+    result: dict[str, Any] = {}
+    stop = threading.Event()
+
+    def should_stop() -> bool:
+        return stop.is_set() or (cancel is not None and cancel())
+
+    def run_diarization() -> None:
+        try:
+            result["diarization"] = diarize_mod.diarize(audio, diar_opts, progress, should_stop)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=run_diarization, name="audiolab-diarize", daemon=True)
+    worker.start()
+    try:
+        transcription = whisper.transcribe(audio, asr_opts, progress, should_stop)
+    except BaseException:
+        stop.set()
+        worker.join()
+        raise
+    while worker.is_alive():
+        worker.join(0.2)  # short joins keep Ctrl-C responsive
+    if "error" in result:
+        raise result["error"]
+    return transcription, result["diarization"]
+
+
+def _store(wb: Any, rec: Any, tier_id: str, run_id: str, drafts: list[AttributedSegment],
+           diarization: Diarization | None, author: str) -> dict[str, Any]:
+    """Write speakers, segments, status and the finished run in one transaction."""
+    with wb.db.transaction():
+        transcript = repository.get_transcript(wb.db, rec.id)
+        tier_segments = [s for s in transcript.segments if s.tier_id == tier_id]
+        replaceable = [s for s in tier_segments if _untouched_draft(s)]
+        protected = [s for s in tier_segments if not _untouched_draft(s)]
+        kept_drafts = [d for d in drafts if not any(d.span.overlaps(p.span) for p in protected)]
+        by_label = {s.label: s for s in transcript.speakers}
+        used_labels = sorted({d.speaker for d in kept_drafts if d.speaker}, key=_label_key)
+        changes: list[edits.Change] = []
+        speaker_ids: dict[str, str] = {}
+        for i, label in enumerate(used_labels):
+            if label in by_label:
+                speaker_ids[label] = by_label[label].id
+            else:
+                sp = Speaker(id=new_id(), recording_id=rec.id, label=label,
+                             color=SPEAKER_COLORS[(len(by_label) + i) % len(SPEAKER_COLORS)])
+                speaker_ids[label] = sp.id
+                changes.append(edits.Change.create(sp))
+        changes.extend(edits.Change.delete(s) for s in replaceable)
+        new_segments = [_segment(rec.id, tier_id, run_id, d, speaker_ids) for d in kept_drafts]
+        changes.extend(edits.Change.create(s) for s in new_segments)
+        # unnamed diarizer speakers nothing refers to any more go away
+        gone = {s.id for s in replaceable}
+        remaining = [s for s in transcript.segments if s.id not in gone]
+        still_used = {s.speaker_id for s in remaining} | {w.speaker_id for s in remaining for w in s.words}
+        still_used |= set(speaker_ids.values())
+        for sp in transcript.speakers:
+            if sp.id not in still_used and not sp.name and _DIARIZER_LABEL.match(sp.label):
+                changes.append(edits.Change.delete(sp))
+        if changes:
+            edits.apply(wb.db, rec.id, changes, author, f"pre-label run {run_id}")
+        current = repository.get_recording(wb.db, rec.id).status
+        if current in (RecordingStatus.NEW, RecordingStatus.PRELABELED):
+            repository.set_recording_status(wb.db, rec.id, RecordingStatus.PRELABELED)
+        stats = {
+            "segments": len(new_segments), "words": sum(len(s.words) for s in new_segments),
+            "speakers": len(used_labels),
+            "diarized_speakers": len(diarization.speakers) if diarization else None,
+            "replaced_drafts": len(replaceable), "kept_human_segments": len(protected),
+            "dropped_overlapping_human": len(drafts) - len(kept_drafts),
+            "no_speech": not drafts,
+        }
+        repository.finish_run(wb.db, run_id, "done", stats=stats)
+    return stats
+
+
+def _untouched_draft(s: Segment) -> bool:
+    return s.origin == Origin.ASR and s.status == SegmentStatus.DRAFT and not s.touched
+
+
+def _label_key(label: str) -> tuple[int, str]:
+    m = re.search(r"(\d+)$", label)
+    return (int(m.group(1)) if m else 1 << 30, label)
+
+
+def _segment(rid: str, tier_id: str, run_id: str, d: AttributedSegment, speaker_ids: dict[str, str]) -> Segment:
+    words = tuple(Word(w.span, w.text, w.probability, speaker_ids.get(w.speaker_id or "")) for w in d.words)
+    span = d.span if d.span.duration_ms > 0 else Span(d.span.start_ms, d.span.start_ms + 1)
+    return Segment(id=new_id(), recording_id=rid, tier_id=tier_id, span=span, text=d.text,
+                   speaker_id=speaker_ids.get(d.speaker or ""), words=words, language=d.language,
+                   confidence=None if d.confidence is None else round(d.confidence, 4),
+                   avg_logprob=d.avg_logprob, no_speech_prob=d.no_speech_prob, origin=Origin.ASR,
+                   status=SegmentStatus.DRAFT, flags=d.flags, run_id=run_id, touched=False)
