@@ -143,3 +143,29 @@ def test_gold_segment_and_seeding(wb, rec):
     editing.set_text(wb, dataclasses.replace(first), "completely different words", "alice", scope=tier.id)
     (score,) = rv.gold_scores(wb)
     assert score["annotator"] == "alice" and score["wer"] == 0.0 and score["reference_segments"] == 1
+
+
+def test_adjudicated_export_carries_the_chosen_versions_tags_only(wb, rec, tmp_path):
+    from audiolab.core.model import TagKind
+    from audiolab.services.exporting import export_recording
+
+    rv.assign(wb, [rec.id], "alice", independent=True)
+    rv.assign(wb, [rec.id], "bob", independent=True)
+    ta, tb = rv.working_tier(wb, rec.id, "alice"), rv.working_tier(wb, rec.id, "bob")
+    t = wb.transcript(rec.id)
+    sa, sb = t.segments_of(ta.id)[0], t.segments_of(tb.id)[0]
+    editing.add_tag(wb, rec.id, TagKind.EMOTION, sa.span.start_ms, sa.span.end_ms, "happy", "alice",
+                    segment_id=sa.id, tier_id=ta.id, scope=ta.id)
+    editing.add_tag(wb, rec.id, TagKind.SOUND_EVENT, 100, 400, "dog", "alice", tier_id=ta.id, scope=ta.id)
+    editing.add_tag(wb, rec.id, TagKind.EMOTION, sb.span.start_ms, sb.span.end_ms, "angry", "bob",
+                    segment_id=sb.id, tier_id=tb.id, scope=tb.id)
+    rv.adjudicate(wb, rec.id, "rita", prefer="alice")
+    t = wb.transcript(rec.id)
+    adj = t.main_tier()
+    assert adj.role == TierRole.ADJUDICATED
+    assert {(x.kind, x.label) for x in t.version_tags(adj)} == {(TagKind.SOUND_EVENT, "dog"), (TagKind.EMOTION, "happy")}
+    emotion = t.version_tags(adj, TagKind.EMOTION)[0]
+    assert t.segments_of(adj.id)[0].id == emotion.segment_id
+    out = export_recording(wb, rec.id, "json", tmp_path / "adj.json", None)
+    text = out.read_text()
+    assert '"happy"' in text and '"dog"' in text and '"angry"' not in text

@@ -378,6 +378,30 @@ class Transcript:
     def tags_of(self, kind: TagKind) -> list[Tag]:
         return sorted((t for t in self.tags if t.kind == kind), key=lambda t: (t.span, t.id))
 
+    def version_tags(self, tier: Tier, kind: TagKind | None = None) -> list[Tag]:
+        """The tags that belong to the version of the annotation named by a transcript tier.
+
+        A tag belongs to the version of the segment it is attached to; else to the version whose
+        tier it names; tags on the recording's other working tiers (sound events, emotions) or on
+        no tier belong to the shared working copy. An annotator's or the reviewer's tags thus never
+        leak into another version's exports or scores.
+        """
+        seg_tier = {s.id: s.tier_id for s in self.segments}
+        roles = {x.id: x.role for x in self.tiers}
+        out = []
+        for tag in self.tags:
+            if kind is not None and tag.kind != kind:
+                continue
+            if tag.segment_id is not None and tag.segment_id in seg_tier:
+                mine = seg_tier[tag.segment_id] == tier.id
+            elif tag.tier_id is not None and tag.tier_id in roles:
+                mine = tag.tier_id == tier.id or (tier.role == TierRole.WORK and roles[tag.tier_id] == TierRole.WORK)
+            else:
+                mine = tier.role == TierRole.WORK
+            if mine:
+                out.append(tag)
+        return sorted(out, key=lambda x: (x.span, x.id))
+
     def main_tier(self) -> Tier | None:
         """The transcript tier exports use: adjudicated if present, else the shared working copy."""
         transcript = [t for t in self.tiers if t.kind == TierKind.TRANSCRIPT]

@@ -91,7 +91,8 @@ def iter_segments(t: Transcript, opts: ExportOptions, tmap: TimeMap | None = Non
 
 def iter_tags(t: Transcript, opts: ExportOptions, kind: TagKind, tmap: TimeMap | None = None) -> Iterator[TagRecord]:
     tmap = tmap or TimeMap(t.recording, opts)
-    for tag in t.tags_of(kind):
+    # Only the exported version's tags: annotators' private copies never leak into an export.
+    for tag in t.version_tags(select_tier(t, opts), kind):
         start, end = tmap.span(tag.span.start_ms, tag.span.end_ms)
         yield TagRecord(start, end, tag.label, kind, tag)
 

@@ -32,6 +32,7 @@ import math
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,7 +347,8 @@ def diarize(audio: np.ndarray, options: DiarizeOptions | None = None, progress: 
     kwargs = {k: v for k, v in (("num_speakers", options.num_speakers), ("min_speakers", options.min_speakers),
                                 ("max_speakers", options.max_speakers)) if v is not None}
     t1 = time.perf_counter()
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy on empty clusters (no speech)
         output = pipe({"waveform": waveform, "sample_rate": SAMPLE_RATE, "uri": "audio"}, hook=hook, **kwargs)
     full = getattr(output, "speaker_diarization", output)
     exclusive = getattr(output, "exclusive_speaker_diarization", None)

@@ -56,18 +56,4 @@ def segments_of_version(t: Transcript, tier: Tier) -> list[Segment]:
 
 def tags_of_version(t: Transcript, tier: Tier, kind: TagKind | None = None) -> list[Tag]:
     """The tags that belong to one version (see the module docstring)."""
-    seg_tier = {s.id: s.tier_id for s in t.segments}
-    roles = {x.id: x.role for x in t.tiers}
-    out = []
-    for tag in t.tags:
-        if kind is not None and tag.kind != kind:
-            continue
-        if tag.segment_id is not None and tag.segment_id in seg_tier:
-            mine = seg_tier[tag.segment_id] == tier.id
-        elif tag.tier_id is not None and tag.tier_id in roles:
-            mine = tag.tier_id == tier.id or (tier.role == TierRole.WORK and roles[tag.tier_id] == TierRole.WORK)
-        else:
-            mine = tier.role == TierRole.WORK
-        if mine:
-            out.append(tag)
-    return sorted(out, key=lambda x: (x.span, x.id))
+    return t.version_tags(tier, kind)

@@ -445,9 +445,29 @@ def adjudicate(wb: Workbench, recording_id: str, reviewer: str, choices: Sequenc
                             kind=TierKind.TRANSCRIPT, role=TierRole.ADJUDICATED)
     changes: list[Change] = [] if existing else [Change.create(tier)]
     if existing:
+        changes += [Change.delete(x) for x in t.version_tags(existing)]
         changes += [Change.delete(s) for s in t.segments_of(existing.id)]
+    source_tiers: list[str] = []
     for c in choices:
-        changes.append(Change.create(_chosen(c, rid, tier.id)))
+        seg = _chosen(c, rid, tier.id)
+        changes.append(Change.create(seg))
+        if c.source is not None:
+            if c.source.tier_id not in source_tiers:
+                source_tiers.append(c.source.tier_id)
+            # Tags on a chosen segment (its emotion, say) follow it into the adjudicated version.
+            for tag in t.tags:
+                if tag.segment_id == c.source.id:
+                    changes.append(Change.create(dataclasses.replace(tag, id=new_id(), tier_id=tier.id,
+                                                                     segment_id=seg.id, version=1)))
+    # Region tags (sound events, notes) come from the versions the chosen segments came from.
+    seen: set[tuple[object, ...]] = set()
+    for tier_id in source_tiers:
+        src = t.tier(tier_id)
+        for tag in t.version_tags(src) if src else []:
+            key = (tag.kind, tag.label, tag.span)
+            if tag.segment_id is None and key not in seen:
+                seen.add(key)
+                changes.append(Change.create(dataclasses.replace(tag, id=new_id(), tier_id=tier.id, version=1)))
     wb.apply(rid, changes, reviewer, "adjudicate", scope=tier.id)
     wb.set_status(rid, RecordingStatus.REVIEWED)
     return tier
