@@ -67,3 +67,15 @@ def test_base_model_joined_once_and_verified(tmp_path: Path, monkeypatch: pytest
     assert not list(out.glob(".model.bin.*"))  # no temporary left behind
     model.write_bytes(b"truncated")  # a damaged cache is rebuilt
     assert models.ensure_base_model() == out and model.stat().st_size == models.BASE_MODEL_SIZE
+
+
+def test_cli_missing_model_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from audiolab.cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    t0 = time.perf_counter()
+    assert main(["prelabel", "--all", "--db", str(tmp_path / "a.db"), "--asr-model", "medium"]) == 1
+    assert time.perf_counter() - t0 < 2.0
+    err = capsys.readouterr().err
+    assert "medium" in err and "tiny.en, base" in err and "Traceback" not in err

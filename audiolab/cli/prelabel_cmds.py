@@ -83,9 +83,10 @@ def _describe(run) -> str:  # noqa: ANN001 - PipelineRun
 def cmd_prelabel(args: argparse.Namespace) -> int:
     from audiolab.cli.progress import progress_bar
     from audiolab.errors import AudiolabError, ValidationError
-    from audiolab.services.prelabel import finished_run, prelabel
+    from audiolab.services.prelabel import check_models, finished_run, prelabel
 
     options = options_from_args(args)
+    check_models(options)  # a missing model is one clear error, before any file is decoded
     wb = workbench(args)
     if args.all:
         recs = wb.recordings()

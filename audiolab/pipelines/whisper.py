@@ -194,6 +194,5 @@ def transcribe(audio: np.ndarray, options: TranscribeOptions | None = None,
             progress(min(total_ms, span.end_ms), total_ms, "asr")
     if progress:
         progress(total_ms, total_ms, "asr")
-    stats = {"load_s": round(t_load, 3), "asr_s": round(time.perf_counter() - t1, 3), "batched": batched,
-             "model_path": model_path(options) if models.resolve_whisper(options.model).source != "hub" else options.model}
+    stats = {"load_s": round(t_load, 3), "asr_s": round(time.perf_counter() - t1, 3), "batched": batched}
     return Transcription(tuple(out), info.language, float(info.language_probability), total_ms, options.model, stats)

@@ -113,6 +113,7 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
     rec = wb.recording(recording_id)
     if not force and (done := finished_run(wb, rec.id)) is not None:
         return done
+    check_models(options)
     tier_id = f"{rec.id}-transcript"
     if repository.MAPPERS["tier"].get(wb.db, tier_id) is None:
         raise NotFoundError(f"recording {rec.id} has no work transcript tier {tier_id}")
@@ -142,6 +143,21 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
             repository.finish_run(wb.db, run.id, status, error=str(exc) or type(exc).__name__)
         raise
     return next(r for r in repository.get_runs(wb.db, rec.id) if r.id == run.id)
+
+
+def check_models(options: PrelabelOptions) -> None:
+    """Fail fast (before decoding anything) when the ASR model cannot be had.
+
+    Raises:
+        ModelError: naming the options (local path, tiny.en, base).
+    """
+    from audiolab.pipelines import whisper
+
+    whisper.model_path(options.asr)
+    if options.diarization is not None and options.diarization.pipeline == "offline":
+        from audiolab.pipelines.models import offline_diarization_weights
+
+        offline_diarization_weights()
 
 
 def _model_names(options: PrelabelOptions) -> str:
@@ -182,12 +198,12 @@ def _run_models(audio: Any, options: PrelabelOptions, progress: Progress | None,
     worker.start()
     try:
         transcription = whisper.transcribe(audio, asr_opts, progress, should_stop)
+        while worker.is_alive():
+            worker.join(0.2)  # short joins keep Ctrl-C responsive
     except BaseException:
-        stop.set()
-        worker.join()
+        stop.set()  # the diarization thread stops at its next step or batch
+        worker.join(5.0)
         raise
-    while worker.is_alive():
-        worker.join(0.2)  # short joins keep Ctrl-C responsive
     if "error" in result:
         raise result["error"]
     return transcription, result["diarization"]

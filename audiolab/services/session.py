@@ -66,10 +66,26 @@ def working_tier(wb: Workbench, recording_id: str, username: str, transcript: Tr
             return fn(wb, recording_id, username)
         except (NotFoundError, AuthError):
             pass  # not a registered user (no sign-in, or a local session): the shared copy
-    tr = transcript or wb.transcript(recording_id)
-    tier = tr.main_tier()
+    if transcript is None:  # tiers are enough to choose; segments are not read
+        rec = wb.recording(recording_id)
+        transcript = Transcript(recording=rec, tiers=tuple(repository.get_tiers(wb.db, rec.id)))
+    tier = transcript.main_tier()
     if tier is None:
         raise NotFoundError(f"recording {recording_id} has no transcript tier")
+    return tier
+
+
+# The tier each (database, recording, user) opened last: edits go to the tier the editor loaded,
+# without resolving it again (which may read the whole transcript) on every keystroke.
+_OPENED: dict[tuple[str, str, str], str] = {}
+
+
+def _edit_tier(wb: Workbench, recording_id: str, username: str) -> Tier:
+    tier_id = _OPENED.get((str(wb.db.path), recording_id, username))
+    tier = MAPPERS["tier"].get(wb.db, tier_id) if tier_id else None
+    if tier is None:
+        tier = working_tier(wb, recording_id, username)
+        _OPENED[(str(wb.db.path), recording_id, username)] = tier.id
     return tier
 
 
@@ -116,6 +132,7 @@ def editor_state(wb: Workbench, recording_id: str, username: str) -> dict[str, A
     rec = wb.recording(recording_id)
     tr = wb.transcript(rec.id)
     tier = working_tier(wb, rec.id, username, tr)
+    _OPENED[(str(wb.db.path), rec.id, username)] = tier.id
     scope = undo_scope(tier)
     can_undo, can_redo = edits.can_undo_redo(wb.db, rec.id, scope)
     peak_levels = _peak_meta(wb.peaks_path(rec.id))
@@ -309,7 +326,7 @@ def apply_action(wb: Workbench, recording_id: str, username: str, action: dict[s
     if not isinstance(action, dict):
         return {"ok": False, "message": "malformed action"}
     rec_id = wb.recording(recording_id).id
-    tier = working_tier(wb, rec_id, username)
+    tier = _edit_tier(wb, rec_id, username)
     try:
         out = _result_json(_do(wb, rec_id, username, tier, action))
     except ConflictError as exc:

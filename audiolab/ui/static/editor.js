@@ -71,7 +71,7 @@
   const S = { rec: null, segs: [], byId: new Map(), speakers: [], tags: [], vocab: { emotion: [], sound_event: [] },
               tier: null, canUndo: false, canRedo: false, peaks: [], user: "" };
   const V = { start: 0, mpp: 100, width: 800, sel: null, selKind: null, range: null, loop: false, stopAt: null,
-              lanes: [], drag: null, playing: false, ready: false, editing: null };
+              lanes: [], drag: null, playing: false, ready: false, editing: null, gain: 1 };
   const chunks = new Map(), pending = new Set();
   let media = null, raf = 0;
 
@@ -123,7 +123,10 @@
     setupMedia(st.media);
     $(".al-recsel").value = S.rec.id;
     fitAll();
-    await ensurePeaks();
+    V.gain = 1;
+    const top = S.peaks.length - 1;
+    await Promise.all([ensurePeaks(), ...(top >= 0 ? neededChunks(top, 0, S.rec.duration).map((c) => fetchChunk(top, c)) : [])]);
+    computeGain();
     draw();
     V.ready = true; root.dataset.ready = "1"; root.dataset.recording = S.rec.id;
     root.dataset.loadMs = String(Math.round(performance.now() - t0));
@@ -198,7 +201,13 @@
       const i = (b % lv.chunk) * 2;
       if (!any) { lo = arr[i]; hi = arr[i + 1]; any = true; } else { if (arr[i] < lo) lo = arr[i]; if (arr[i + 1] > hi) hi = arr[i + 1]; }
     }
-    return any ? [lo / 127, hi / 127] : null;
+    return any ? [Math.max(-1, lo / 127 * V.gain), Math.min(1, hi / 127 * V.gain)] : null;
+  }
+  function computeGain() {
+    // Quiet recordings are drawn louder: the loudest coarse bin reaches 90 % of the height.
+    const top = S.peaks.length - 1, lv = S.peaks[top]; let m = 1;
+    for (let c = 0; lv && c * lv.chunk < lv.bins; c++) { const a = chunks.get(top + ":" + c); if (a) for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i])); }
+    V.gain = Math.min(8, 0.9 * 127 / m);
   }
 
   // ---------- geometry ----------
@@ -436,7 +445,8 @@
     }
     row.appendChild(meta);
     const tx = el("div", "al-text");
-    if (s.words && s.words.length) {
+    const toks = (s.text || "").split(/\s+/).filter(Boolean);
+    if (s.words && s.words.length && s.words.length === toks.length && s.words.every((w, i) => w[2] === toks[i])) {
       s.words.forEach((w, i) => {
         const sp = el("span", "al-word" + (w[3] !== null && w[3] !== undefined && w[3] < LOW_P ? " low" : ""), w[2]);
         sp.dataset.i = i; sp.dataset.start = w[0]; sp.title = fmt(w[0]) + (w[3] !== null && w[3] !== undefined ? "  p=" + Number(w[3]).toFixed(2) : "");
@@ -480,13 +490,14 @@
     const tx = row.querySelector(".al-text");
     const ta = el("textarea", "al-edit"); ta.value = s.text; ta.rows = Math.max(2, Math.ceil((s.text.length + 1) / 70));
     tx.replaceWith(ta); ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length);
-    V.editing = { id, ta, version: s.version };
+    const seenVersion = s.version;
+    V.editing = { id, ta, version: seenVersion };
     let done = false;
     const finish = async (save, review) => {
       if (done) return; done = true; V.editing = null;
       const cur = S.byId.get(id);
       if (save && cur && ta.value.trim() !== cur.text) {
-        await edit({ op: "set_text", segment: { id, version: V.editingVersion || cur.version }, text: ta.value }, ta.value);
+        await edit({ op: "set_text", segment: { id, version: seenVersion }, text: ta.value }, ta.value);
       } else if (cur) updateRow(cur);
       const now = S.byId.get(id);
       if (review && now) await edit({ op: "set_status", segment: ref(now), status: "reviewed" });
@@ -655,23 +666,29 @@
   // ---------- edits ----------
   function applyChanges(r) {
     let structural = false;
+    const touched = new Set();
     for (const s of r.segments || []) {
       const old = S.byId.get(s.id);
       if (!old || old.start !== s.start || old.speaker_id !== s.speaker_id) structural = true;
       if (old) Object.assign(old, s); else { S.segs.push(s); S.byId.set(s.id, s); }
+      touched.add(s.id);
     }
     for (const id of r.deleted || []) {
-      if (S.byId.has(id)) { S.segs = S.segs.filter((s) => s.id !== id); S.byId.delete(id); structural = true; if (V.sel === id) V.sel = null; }
-      S.tags = S.tags.filter((t) => { if (t.id === id && V.sel === id) V.sel = null; return t.id !== id; });
+      if (S.byId.has(id)) { S.segs = S.segs.filter((s) => s.id !== id); S.byId.delete(id); structural = true; }
+      const gone = S.tags.find((t) => t.id === id); if (gone && gone.segment_id) touched.add(gone.segment_id);
+      S.tags = S.tags.filter((t) => t.id !== id);
       if (S.speakers.some((s) => s.id === id)) { S.speakers = S.speakers.filter((s) => s.id !== id); structural = true; }
+      if (V.sel === id) V.sel = null;
     }
-    for (const t of r.tags || []) { const i = S.tags.findIndex((x) => x.id === t.id); if (i >= 0) S.tags[i] = t; else S.tags.push(t); }
-    for (const s of r.speakers || []) { const i = S.speakers.findIndex((x) => x.id === s.id); if (i >= 0) S.speakers[i] = s; else { S.speakers.push(s); structural = true; } }
-    if ((r.speakers || []).length) structural = true;
+    for (const t of r.tags || []) {
+      const i = S.tags.findIndex((x) => x.id === t.id); if (i >= 0) S.tags[i] = t; else S.tags.push(t);
+      if (t.segment_id) touched.add(t.segment_id);
+    }
+    for (const s of r.speakers || []) { const i = S.speakers.findIndex((x) => x.id === s.id); if (i >= 0) S.speakers[i] = s; else S.speakers.push(s); structural = true; }
     if ("can_undo" in r) { S.canUndo = r.can_undo; S.canRedo = r.can_redo; }
     resort();
     if (structural) { buildLanes(); renderRows(); renderSpeakers(); }
-    else { for (const s of r.segments || []) updateRow(s); for (const t of r.tags || []) if (t.segment_id && S.byId.get(t.segment_id)) updateRow(S.byId.get(t.segment_id)); renderRows(); }
+    else for (const id of touched) { const s = S.byId.get(id); if (s) updateRow(s); }
     renderInspector(); updateUndo(); draw(); loadHistory();
   }
   let inflight = Promise.resolve();
@@ -726,11 +743,10 @@
     sel.value = String(SPEEDS[i]); if (media) media.playbackRate = SPEEDS[i];
   }
   function step(dir) {
-    const t = V.sel && S.byId.get(V.sel) ? S.byId.get(V.sel).start : nowMs();
-    const i = S.segs.findIndex((s) => s.start > t);
-    let target;
-    if (dir > 0) target = i >= 0 ? S.segs[i] : null;
-    else { const j = (i >= 0 ? i : S.segs.length) - 1; target = S.segs.slice(0, Math.max(0, j)).reverse().find((s) => s.start < t) || null; if (!V.sel) target = S.segs.slice(0, i >= 0 ? i : S.segs.length).reverse()[0]; }
+    if (!S.segs.length) return;
+    let i = V.selKind === "segment" ? S.segs.findIndex((s) => s.id === V.sel) : -1;
+    if (i < 0) { const t = nowMs(); i = S.segs.findIndex((s) => s.end > t); if (i < 0) i = S.segs.length; if (dir > 0) i -= 1; }
+    const target = S.segs[Math.max(0, Math.min(S.segs.length - 1, i + dir))];
     if (target) select(target.id, "segment", true);
   }
 

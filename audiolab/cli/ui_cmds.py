@@ -1,0 +1,45 @@
+"""The ``audiolab ui`` command: serve the browser editor (localhost unless sign-in is set up)."""
+
+from __future__ import annotations
+
+import argparse
+
+from audiolab.cli import add_db_arg, workbench
+from audiolab.errors import ValidationError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ui", help="open the browser editor (Gradio)",
+                       description="Serve the library and the waveform/transcript editor. Binds to 127.0.0.1; "
+                                   "any other host needs --auth (or users in the database).")
+    add_db_arg(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--auth", metavar="USER:PASS", help="require this sign-in")
+    p.add_argument("--recording", metavar="ID", help="recording to open in the editor")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    p.set_defaults(func=cmd_ui)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValidationError("--auth must look like USER:PASS")
+    return user, password
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from audiolab.ui.app import build_app, is_loopback, launch_app, resolve_auth
+
+    wb = workbench(args)
+    auth = parse_auth(args.auth)
+    if not is_loopback(args.host) and resolve_auth(wb, auth) is None:
+        raise ValidationError(f"refusing to serve the editor on {args.host} without sign-in: pass --auth USER:PASS "
+                              "(or add users), or keep the default --host 127.0.0.1")
+    rec = wb.recording(args.recording).id if args.recording else None
+    demo = build_app(wb, auth=auth, initial_recording=rec)
+    print(f"audiolab editor on http://{args.host}:{args.port}/" + (f"#rec={rec}" if rec else ""))
+    launch_app(demo, host=args.host, port=args.port, open_browser=not args.no_browser)
+    return 0

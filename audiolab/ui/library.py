@@ -1,0 +1,170 @@
+"""The Library tab: recordings with their status and progress; ingest, pre-label, open, export.
+
+Pre-labeling and exporting are other features' services, imported when used: a build without
+them shows a clear message instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from audiolab.errors import AudiolabError
+from audiolab.services import Workbench, session
+from audiolab.ui.editor import current_user
+
+HEADERS = ["ID", "Name", "Duration", "Status", "Corrected", "Segments", "Video"]
+OPEN_JS = "(r) => { if (r) { location.hash = 'rec=' + encodeURIComponent(r); } return r; }"
+
+
+def _dur(ms: int) -> str:
+    s = ms // 1000
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def table(wb: Workbench) -> list[list[Any]]:
+    return [[r["id"], r["name"], _dur(r["duration_ms"]), r["status"], f"{r['progress']:.0%}", r["segments"],
+             "yes" if r["video"] else ""] for r in session.library_rows(wb)]
+
+
+def choices(wb: Workbench) -> list[tuple[str, str]]:
+    return [(f"{r['name']}  [{r['id']}]", r["id"]) for r in session.library_rows(wb)]
+
+
+def _optional(module: str) -> Any | None:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+
+
+def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
+    """Lay out the Library tab's widgets inside the current Blocks context."""
+    with gr.Row():
+        with gr.Column(scale=3):
+            grid = gr.Dataframe(value=table(wb), headers=HEADERS, interactive=False, label="Recordings",
+                                datatype=["str"] * len(HEADERS), wrap=True)
+            with gr.Row():
+                pick = gr.Dropdown(choices=choices(wb), label="Recording", scale=3)
+                open_btn = gr.Button("Open in editor", variant="primary", scale=1)
+                pre_btn = gr.Button("Pre-label", scale=1)
+                refresh = gr.Button("Refresh", scale=0, min_width=80)
+            status = gr.Textbox(label="Status", interactive=False, lines=2)
+        with gr.Column(scale=2):
+            upload = gr.File(label="Upload media", file_count="multiple")
+            up_btn = gr.Button("Ingest uploads")
+            server_path = gr.Textbox(label="Or a file or folder on the server", placeholder="/data/interviews")
+            path_btn = gr.Button("Ingest path")
+            with gr.Accordion("Export", open=False):
+                fmt_choices = _export_formats()
+                fmt = gr.Dropdown(choices=fmt_choices, value=fmt_choices[0][1] if fmt_choices else None, label="Format")
+                with gr.Row():
+                    fps = gr.Textbox(label="fps (e.g. 25, 30000/1001)", placeholder="from the video")
+                    start_tc = gr.Textbox(label="Start timecode", placeholder="from the video")
+                with gr.Row():
+                    drop = gr.Dropdown(choices=["auto", "drop-frame", "non-drop"], value="auto", label="Timecode")
+                    clock = gr.Radio(choices=["media", "video"], value="media", label="Clock")
+                    snap = gr.Checkbox(label="Snap to frames")
+                exp_btn = gr.Button("Export")
+                exp_file = gr.File(label="Exported file", interactive=False)
+
+    def _refresh(selected: str | None = None):
+        ch = choices(wb)
+        value = selected if selected in {c[1] for c in ch} else (ch[-1][1] if ch else None)
+        return table(wb), gr.Dropdown(choices=ch, value=value)
+
+    def ingest(paths: list[str], project: str = "default") -> tuple[str, str | None]:
+        results = wb.ingest(paths, project=project)
+        lines = []
+        last = None
+        for r in results:
+            if r.ok and r.recording is not None:
+                last = r.recording.id
+                lines.append(f"{Path(r.path).name}: {'already in the library' if r.existed else 'added'} ({r.recording.id})")
+            else:
+                lines.append(f"{Path(r.path).name}: {r.error}")
+        return "\n".join(lines) or "no media files found", last
+
+    def on_upload(files: list[Any] | None):
+        if not files:
+            return "Choose files to upload first.", *_refresh()
+        dest = wb.db.cache_dir / "uploads"
+        dest.mkdir(parents=True, exist_ok=True)
+        kept = []
+        for f in files:
+            src = Path(getattr(f, "name", f))
+            target = dest / src.name
+            if not target.exists():
+                shutil.copyfile(src, target)
+            kept.append(str(target))
+        msg, last = ingest(kept)
+        return msg, *_refresh(last)
+
+    def on_path(path: str):
+        if not path.strip():
+            return "Type a server path first.", *_refresh()
+        msg, last = ingest([path.strip()])
+        return msg, *_refresh(last)
+
+    def on_prelabel(rec_id: str | None, request: gr.Request, progress=gr.Progress()):
+        if not rec_id:
+            return "Choose a recording first.", *_refresh()
+        mod = _optional("audiolab.services.prelabel")
+        if mod is None:
+            return "Pre-labeling is not part of this build (audiolab.services.prelabel is missing).", *_refresh(rec_id)
+        current_user(request)
+
+        def cb(*args: Any) -> None:
+            if len(args) >= 3:
+                done, total, step = args[:3]
+                progress(float(done) / float(total) if total else 0.0, desc=str(step))
+            elif len(args) == 2:
+                progress(float(args[0]), desc=str(args[1]))
+
+        try:
+            run = mod.prelabel(wb, rec_id, mod.PrelabelOptions(), progress=cb)
+        except AudiolabError as exc:
+            return f"Pre-labeling failed: {exc}", *_refresh(rec_id)
+        return f"Pre-labeling {run.status}: run {run.id}", *_refresh(rec_id)
+
+    def on_export(rec_id: str | None, fmt_name: str | None, fps_s: str, tc: str, drop_s: str, clock_s: str, snap_b: bool):
+        if not rec_id or not fmt_name:
+            return None, "Choose a recording and a format."
+        exporting = _optional("audiolab.services.exporting")
+        export_mod = _optional("audiolab.export")
+        if exporting is None or export_mod is None:
+            return None, "Export is not part of this build."
+        try:
+            opts = export_mod.ExportOptions(
+                fps=Fraction(fps_s.strip()) if fps_s.strip() else None,
+                drop_frame=None if drop_s == "auto" else drop_s == "drop-frame",
+                start_tc=tc.strip() or None, clock=clock_s, snap_to_frames=bool(snap_b))
+            out_dir = Path(tempfile.mkdtemp(prefix="audiolab-export-"))
+            path = exporting.export_recording(wb, rec_id, fmt_name, out_dir, opts)
+        except (AudiolabError, ValueError, ZeroDivisionError) as exc:
+            return None, f"Export failed: {exc}"
+        return str(path), f"Exported {Path(path).name}"
+
+    outs = [status, grid, pick]
+    refresh.click(lambda r: _refresh(r), inputs=pick, outputs=[grid, pick])
+    up_btn.click(on_upload, inputs=upload, outputs=outs)
+    path_btn.click(on_path, inputs=server_path, outputs=outs)
+    pre_btn.click(on_prelabel, inputs=pick, outputs=outs)
+    exp_btn.click(on_export, inputs=[pick, fmt, fps, start_tc, drop, clock, snap], outputs=[exp_file, status])
+    open_btn.click(None, inputs=pick, outputs=None, js=OPEN_JS).then(
+        lambda: gr.Tabs(selected="editor"), outputs=tabs)
+
+
+def _export_formats() -> list[tuple[str, str]]:
+    mod = _optional("audiolab.services.exporting")
+    if mod is None or not hasattr(mod, "format_choices"):
+        return []
+    return mod.format_choices()

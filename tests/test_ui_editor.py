@@ -1,0 +1,278 @@
+"""Browser tests of the editor: real app, real Chromium, real sample audio; the DB is the judge."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from audiolab.core.model import Segment, SegmentStatus, Span, Speaker, TagKind, Word, Origin
+from audiolab.services import Workbench
+from audiolab.storage.edits import Change
+from tests.conftest import shared_file
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).parent / "artifacts"
+XSS_IMG = "<img src=x onerror=alert(1)>"
+XSS_SCRIPT = "<script>alert(2)</script>"
+
+
+def seed_sample(wb: Workbench, wav: Path, stm: Path) -> str:
+    """Ingest the two-speaker call and import its STM as draft segments with spread words."""
+    rec = wb.ingest_file(wav).recording
+    assert rec is not None
+    names = []
+    rows = []
+    for line in stm.read_text().splitlines():
+        parts = line.split(maxsplit=5)
+        if len(parts) < 6 or line.startswith(";;"):
+            continue
+        names.append(parts[2])
+        rows.append((parts[2], float(parts[3]), float(parts[4]), parts[5]))
+    speakers = {}
+    colors = ["#4e9cf5", "#f5a04e", "#5fd38d"]
+    for i, n in enumerate(dict.fromkeys(names)):
+        speakers[n] = Speaker(id=f"spk{i}", recording_id=rec.id, label=f"SPEAKER_{i:02d}", name=n, color=colors[i])
+    changes = [Change.create(s) for s in speakers.values()]
+    for i, (name, s, e, text) in enumerate(rows):
+        span = Span.from_seconds(s, e)
+        toks = text.split()
+        step = span.duration_ms // max(1, len(toks))
+        words = tuple(Word(Span(span.start_ms + k * step, span.start_ms + (k + 1) * step), t,
+                           0.3 if k == 0 and i % 3 == 0 else 0.9, speakers[name].id) for k, t in enumerate(toks))
+        changes.append(Change.create(Segment(id=f"seg{i:03d}", recording_id=rec.id, tier_id=f"{rec.id}-transcript",
+                                             span=span, text=text, speaker_id=speakers[name].id, words=words,
+                                             origin=Origin.IMPORT, status=SegmentStatus.DRAFT)))
+    wb.apply(rec.id, changes, "fixture", "seed")
+    return rec.id
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from audiolab.ui.devserver import serve
+
+    wav = shared_file("diarization/pyannote_sample.wav")
+    stm = shared_file("diarization/pyannote_sample.stm")
+    video = shared_file("video/grid_swwp2s.mp4")
+    wb = Workbench(tmp_path_factory.mktemp("ui") / "ui.db")
+    rid = seed_sample(wb, wav, stm)
+    vrec = wb.ingest_file(video).recording
+    align = [("set", 490, 770), ("white", 770, 1090), ("with", 1090, 1220), ("p", 1220, 1440), ("two", 1440, 1730), ("soon", 1730, 2210)]
+    spk = Speaker(id="vspk", recording_id=vrec.id, label="SPEAKER_00", name="GRID s2", color="#4e9cf5")
+    seg = Segment(id="vseg", recording_id=vrec.id, tier_id=f"{vrec.id}-transcript", span=Span(490, 2210),
+                  text=" ".join(w for w, _, _ in align), speaker_id="vspk",
+                  words=tuple(Word(Span(a, b), w, 0.95, "vspk") for w, a, b in align))
+    wb.apply(vrec.id, [Change.create(spk), Change.create(seg)], "fixture", "seed")
+    url, demo = serve(wb)
+    yield {"wb": wb, "url": url, "rid": rid, "vid": vrec.id}
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from audiolab.ui.devserver import chromium_path, launch_chromium
+
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed")
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def open_editor(browser, url: str, rid: str, dialogs: list | None = None):
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = ctx.new_page()
+    if dialogs is not None:
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{url}#rec={rid}")
+    page.wait_for_selector(f".al-editor", timeout=20000)
+    page.wait_for_function(f"document.querySelector('#audiolab-editor [data-ready=\"1\"], #audiolab-editor[data-ready=\"1\"]') !== null || (window.audiolabEditor && window.audiolabEditor.view.ready && window.audiolabEditor.state.rec.id === '{rid}')", timeout=20000)
+    return ctx, page
+
+
+def seg(wb: Workbench, sid: str):
+    from audiolab.storage.repository import MAPPERS
+
+    return MAPPERS["segment"].get(wb.db, sid)
+
+
+def wait_db(page, predicate, what: str, timeout_s: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"not stored in the database: {what}")
+
+
+def click_row(page, sid: str) -> None:
+    page.locator(f'.al-row[data-id="{sid}"] .al-time').click()
+
+
+def test_edit_session_persists(app, browser):
+    wb, rid = app["wb"], app["rid"]
+    dialogs: list[str] = []
+    ctx, page = open_editor(browser, app["url"], rid, dialogs)
+    ed = "window.audiolabEditor"
+
+    # play, then pause: the playhead moves
+    page.click(".al-play")
+    page.wait_for_function(f"{ed}.media().currentTime > 0.3", timeout=10000)
+    page.click(".al-play")
+    assert page.evaluate(f"{ed}.media().paused")
+
+    # drag the end boundary of seg005 (10.780-12.540 s) to about 12.2 s
+    x0 = page.evaluate(f"{ed}.timeToX(12540)")
+    x1 = page.evaluate(f"{ed}.timeToX(12200)")
+    y = page.evaluate(f"{ed}.laneCenterY({ed}.laneOfSegment('seg005'))")
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x1, y, steps=6)
+    page.mouse.up()
+    wait_db(page, lambda: abs(seg(wb, "seg005").span.end_ms - 12200) <= 40, "moved boundary")
+
+    # split seg007 (14.444-17.769 s) at 16 s
+    click_row(page, "seg007")
+    page.evaluate(f"{ed}.seek(16000)")
+    page.keyboard.press("s")
+    wait_db(page, lambda: seg(wb, "seg007").span.end_ms == 16000, "split")
+    assert len([s for s in wb.transcript(rid).segments if s.span.start_ms == 16000]) == 1
+
+    # change the speaker of seg001 (Sheila) to speaker 1 (Diane)
+    click_row(page, "seg001")
+    page.keyboard.press("1")
+    wait_db(page, lambda: seg(wb, "seg001").speaker_id == "spk0", "speaker change")
+
+    # edit the text of seg003; matching words keep their timings
+    before = seg(wb, "seg003")
+    click_row(page, "seg003")
+    page.keyboard.press("Enter")
+    page.fill(".al-edit", "I did not know you were there.")
+    page.keyboard.press("Enter")
+    wait_db(page, lambda: seg(wb, "seg003").text == "I did not know you were there.", "text edit")
+    after = seg(wb, "seg003")
+    assert after.words[-1].span == before.words[-1].span and after.words[0].span == before.words[0].span
+
+    # emotion on the selected segment (Shift+H = happy), a sound event dragged in its lane
+    page.keyboard.press("Shift+H")
+    wait_db(page, lambda: any(t.label == "happy" and t.segment_id == "seg003" for t in wb.transcript(rid).tags), "emotion")
+    page.select_option(".al-eventsel", "laughter")
+    lane = page.evaluate(f"{ed}.laneOfKind('sound_event')")
+    ly = page.evaluate(f"{ed}.laneCenterY({lane})")
+    page.mouse.move(page.evaluate(f"{ed}.timeToX(1000)"), ly)
+    page.mouse.down()
+    page.mouse.move(page.evaluate(f"{ed}.timeToX(3000)"), ly, steps=8)
+    page.mouse.up()
+    events = lambda: [t for t in wb.transcript(rid).tags if t.kind == TagKind.SOUND_EVENT]  # noqa: E731
+    wait_db(page, lambda: len(events()) == 1 and events()[0].label == "laughter", "sound event")
+    assert abs(events()[0].span.start_ms - 1000) <= 40 and abs(events()[0].span.end_ms - 3000) <= 40
+
+    # undo removes the event, redo brings it back
+    page.keyboard.press("Control+z")
+    wait_db(page, lambda: len(events()) == 0, "undo")
+    page.keyboard.press("Control+Shift+Z")
+    wait_db(page, lambda: len(events()) == 1, "redo")
+    page.screenshot(path=str(ARTIFACTS / "editor_after_edits.png"))
+
+    # reload: the page shows what the database holds
+    page.reload()
+    page.wait_for_function(f"{ed} && {ed}.view.ready", timeout=20000)
+    assert page.locator('.al-row[data-id="seg003"] .al-text').inner_text().strip() == "I did not know you were there."
+    assert "happy" in page.locator('.al-row[data-id="seg003"] .al-row-meta').inner_text()
+    assert page.evaluate(f"{ed}.state.tags.filter(t => t.kind === 'sound_event' && t.label === 'laughter').length") == 1
+    assert page.evaluate(f"{ed}.state.segs.find(s => s.id === 'seg005').end") == seg(wb, "seg005").span.end_ms
+    assert page.evaluate(f"{ed}.state.segs.find(s => s.id === 'seg001').speaker_id") == "spk0"
+    assert all(e.author == "local" for e in __import__("audiolab.storage.edits", fromlist=["history"]).history(wb.db, rid)
+               if e.author != "fixture")
+    assert dialogs == []
+    ctx.close()
+
+
+def test_user_text_is_never_html(app, browser):
+    wb, rid = app["wb"], app["rid"]
+    s = seg(wb, "seg010")
+    spk = wb.transcript(rid).speaker("spk1")
+    wb.apply(rid, [Change.update(dataclasses.replace(s, text=f"{XSS_IMG} and {XSS_SCRIPT}", words=())),
+                   Change.update(dataclasses.replace(spk, name=XSS_IMG))], "fixture", "xss")
+    dialogs: list[str] = []
+    ctx, page = open_editor(browser, app["url"], rid, dialogs)
+    row = page.locator('.al-row[data-id="seg010"]')
+    assert XSS_IMG in row.inner_text() and XSS_SCRIPT in row.inner_text()
+    assert page.locator("#audiolab-editor img").count() == 0
+    assert page.locator(".al-rows script").count() == 0
+    click_row(page, "seg010")  # the inspector shows the speaker name in a <select>
+    page.click(".al-helpbtn")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "editor_xss.png"))
+    assert dialogs == []
+    ctx.close()
+
+
+def test_stale_edit_is_refused_and_shown(app, browser):
+    wb, rid = app["wb"], app["rid"]
+    ctx_a, a = open_editor(browser, app["url"], rid)
+    ctx_b, b = open_editor(browser, app["url"], rid)
+    for page, text in ((a, "First annotator's words."), (b, "Second annotator's words.")):
+        click_row(page, "seg011")
+        page.keyboard.press("Enter")
+        page.fill(".al-edit", text)
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.querySelector('.al-saved').textContent !== ''", timeout=10000)
+    b.wait_for_selector(".al-toast.al-conflict", timeout=10000)
+    assert "changed by someone else" in b.locator(".al-toast.al-conflict").inner_text()
+    assert "Second annotator's words." in b.locator(".al-toast.al-conflict").inner_text()  # nothing is lost
+    assert seg(wb, "seg011").text == "First annotator's words."
+    assert b.locator('.al-row[data-id="seg011"] .al-text').inner_text().strip() == "First annotator's words."
+    b.screenshot(path=str(ARTIFACTS / "editor_conflict.png"))
+    ctx_a.close()
+    ctx_b.close()
+
+
+def test_video_word_seek_is_frame_accurate(app, browser):
+    ctx, page = open_editor(browser, app["url"], app["vid"])
+    ed = "window.audiolabEditor"
+    page.wait_for_function(f"{ed}.media().readyState >= 2", timeout=15000)
+    assert page.locator(".al-videobox video").count() == 1
+    for word, start in (("white", 770), ("two", 1440)):
+        page.locator(".al-word", has_text=word).first.click()
+        page.wait_for_function(f"!{ed}.media().seeking && Math.abs({ed}.media().currentTime - {start / 1000}) < 0.04",
+                               timeout=5000)
+        frame = start * 25 // 1000
+        assert page.locator(".al-tc").inner_text() == f"00:00:{frame // 25:02d}:{frame % 25:02d}"
+        assert page.locator(".al-word.now").inner_text() == word
+    page.screenshot(path=str(ARTIFACTS / "editor_video.png"))
+    ctx.close()
+
+
+def test_signed_in_user_is_the_author(tmp_path, browser):
+    from audiolab.storage.edits import history
+    from audiolab.ui.devserver import serve
+
+    wb = Workbench(tmp_path / "auth.db")
+    rid = seed_sample(wb, shared_file("diarization/pyannote_sample.wav"), shared_file("diarization/pyannote_sample.stm"))
+    url, demo = serve(wb, auth=("ann", "s3cret-pw"))
+    try:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = ctx.new_page()
+        page.goto(url)
+        page.locator("input").first.fill("ann")
+        page.locator("input[type=password]").fill("s3cret-pw")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        page.goto(f"{url}#rec={rid}")
+        page.wait_for_function("window.audiolabEditor && window.audiolabEditor.view.ready", timeout=20000)
+        assert "ann" in page.locator(".al-user").inner_text()
+        click_row(page, "seg002")
+        page.keyboard.press("r")
+        wait_db(page, lambda: seg(wb, "seg002").status == SegmentStatus.REVIEWED, "mark reviewed")
+        assert history(wb.db, rid, "seg002")[0].author == "ann"
+        ctx.close()
+    finally:
+        demo.close()
