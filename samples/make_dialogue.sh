@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-espeak-ng -v en-us+m3 -s 155 -w "$tmp/a.wav" "Good morning. Thanks for calling the support line. How can I help you today?"
-espeak-ng -v en-gb+f3 -s 165 -w "$tmp/b.wav" "Hi. My order arrived yesterday, but the charger is missing from the box."
-espeak-ng -v en-us+m3 -s 155 -w "$tmp/c.wav" "I am sorry to hear that. I will send a new charger today, at no cost."
+espeak-ng -v en-us+m3 -p 25 -s 150 -w "$tmp/a.wav" "Good morning. Thanks for calling the support line. How can I help you today?"
+espeak-ng -v en-gb+f4 -p 85 -s 170 -w "$tmp/b.wav" "Hi. My order arrived yesterday, but the charger is missing from the box."
+espeak-ng -v en-us+m3 -p 25 -s 150 -w "$tmp/c.wav" "I am sorry to hear that. I will send a new charger today, at no cost."
 sox -n -r 22050 -c 1 "$tmp/beep.wav" synth 0.35 sine 880 vol 0.3
 sox -n -r 22050 -c 1 "$tmp/gap.wav" trim 0 0.6
 sox "$tmp/gap.wav" "$tmp/a.wav" "$tmp/gap.wav" "$tmp/beep.wav" "$tmp/gap.wav" "$tmp/b.wav" "$tmp/gap.wav" "$tmp/c.wav" "$tmp/gap.wav" -r 16000 "$tmp/all.wav"

@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -37,6 +38,8 @@ def serve(wb: Workbench, auth: Any = None, port: int | None = None) -> tuple[str
         try:
             with urllib.request.urlopen(url + "gradio_api/info", timeout=2):
                 break
+        except urllib.error.HTTPError:
+            break  # it answers (sign-in required)
         except OSError:
             time.sleep(0.1)
     return url, demo
