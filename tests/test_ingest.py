@@ -169,3 +169,34 @@ def test_db_path_from_environment(tmp_path, speech_wav) -> None:
     env = dict(os.environ, AUDIOLAB_DB=str(tmp_path / "env.db"))
     res = subprocess.run([*AUDIOLAB, "ingest", str(speech_wav)], env=env, capture_output=True, text=True)
     assert res.returncode == 0 and (tmp_path / "env.db").exists()
+
+
+def _wav_with_format_tag(path: Path, tag: int) -> Path:
+    import struct
+
+    data = np.zeros(16000, dtype="<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", tag, 1, 16000, 32000, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
+def test_unsupported_codec_and_video_without_audio_are_clear_errors(wb, tmp_path) -> None:
+    import shutil
+
+    bad_codec = _wav_with_format_tag(tmp_path / "odd_codec.wav", 0x7777)
+    results = {Path(r.path).name: r.error for r in wb.ingest([bad_codec])}
+    assert results["odd_codec.wav"] == "unsupported audio codec (FFmpeg has no decoder for it)"
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed (the README's set-up installs it)")
+    silent_video = tmp_path / "silent.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "1",
+                    "-c:v", "libx264", str(silent_video)], check=True)
+    err = wb.ingest([silent_video])[0].error
+    assert err == "no audio stream (streams: video)"
+    assert wb.recordings() == []
+
+
+def test_huge_files_are_refused_before_reading(wb, speech_wav) -> None:
+    res = wb.ingest([speech_wav], max_bytes=1000)
+    assert "over the" in res[0].error and "limit" in res[0].error

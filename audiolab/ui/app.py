@@ -55,9 +55,43 @@ def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = 
                 build_editor(wb, initial_recording)
             with gr.Tab("Library", id="library"):
                 build_library(wb, tabs)
+            review_tabs = _build_review_tabs(wb, tabs)
+        if review_tabs:
+            def role_tabs(request: gr.Request) -> list[Any]:
+                return _role_tabs(wb, request)
+
+            demo.load(role_tabs, outputs=review_tabs)
     demo.audiolab_auth = resolve_auth(wb, auth)  # type: ignore[attr-defined]
     demo.audiolab_wb = wb  # type: ignore[attr-defined]
     return demo
+
+
+def _build_review_tabs(wb: Workbench, tabs: gr.Tabs) -> list[gr.Tab]:
+    """Review and Dashboard tabs, hidden until the signed-in user proves to be a reviewer or manager.
+
+    Hiding is only for comfort: every action behind them checks the role on the server.
+    """
+    try:
+        from audiolab.ui.dashboard import build_dashboard
+        from audiolab.ui.review import build_review
+    except ModuleNotFoundError:  # a build without the review feature
+        return []
+    with gr.Tab("Review", id="review", visible=False) as review_tab:
+        build_review(wb, tabs)
+    with gr.Tab("Dashboard", id="dashboard", visible=False) as dash_tab:
+        build_dashboard(wb, dash_tab)
+    return [review_tab, dash_tab]
+
+
+def _role_tabs(wb: Workbench, request: gr.Request) -> list[Any]:
+    from audiolab.ui.review import reviewer_of
+
+    try:
+        reviewer_of(wb, request)
+        show = True
+    except Exception:  # noqa: BLE001 - no sign-in, unknown user or an annotator: keep them hidden
+        show = False
+    return [gr.Tab(visible=show), gr.Tab(visible=show)]
 
 
 def is_loopback(host: str) -> bool:

@@ -112,6 +112,13 @@
     return recs;
   }
   function hashRec() { const m = /rec=([^&]+)/.exec(location.hash || ""); return m ? decodeURIComponent(m[1]) : null; }
+  // `#rec=ID&seg=SEG&t=MS` (from the review queue): select that segment, else go to that time.
+  function hashAnchor() {
+    const h = location.hash || "", m = /[#&]seg=([^&]+)/.exec(h), t = /[#&]t=(\d+)/.exec(h);
+    const id = m ? decodeURIComponent(m[1]) : null;
+    if (id && S.byId.get(id)) select(id, "segment", true);
+    else if (t) { seek(Number(t[1])); const s = S.segs.find((x) => x.end > Number(t[1])); if (s) select(s.id, "segment", false); }
+  }
 
   async function open(recId) {
     if (!recId) return;
@@ -128,6 +135,7 @@
     await Promise.all([ensurePeaks(), ...(top >= 0 ? neededChunks(top, 0, S.rec.duration).map((c) => fetchChunk(top, c)) : [])]);
     computeGain();
     draw();
+    hashAnchor();
     V.ready = true; root.dataset.ready = "1"; root.dataset.recording = S.rec.id;
     root.dataset.loadMs = String(Math.round(performance.now() - t0));
   }
@@ -887,7 +895,7 @@
 
   // ---------- start ----------
   new ResizeObserver(() => { if (S.rec) { const span = V.width * V.mpp; resize(); if (span) V.mpp = Math.max(0.5, Math.min(span / V.width, S.rec.duration / V.width)); clampView(); refresh(); } }).observe($(".al-wavebox"));
-  window.addEventListener("hashchange", () => { const r = hashRec(); if (r && (!S.rec || r !== S.rec.id)) open(r); });
+  window.addEventListener("hashchange", () => { const r = hashRec(); if (r && (!S.rec || r !== S.rec.id)) open(r); else if (r && V.ready) hashAnchor(); });
   window.audiolabEditor = {
     state: S, view: V, open, seek, media: () => media, edit,
     timeToX: (t) => { const r = cv.main.getBoundingClientRect(); return r.left + t2x(t); },
