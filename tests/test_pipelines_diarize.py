@@ -31,6 +31,7 @@ def test_pipeline_is_pyannote_speaker_diarization_with_campplus() -> None:
     pipe = load_pipeline(DiarizeOptions())
     assert isinstance(pipe, SpeakerDiarization)
     assert pipe.klustering == "AgglomerativeClustering"
+    assert pipe.clustering.constrained_assignment  # speakers of one chunk never share a cluster
     assert isinstance(pipe._segmentation.model, Model)
     emb_model = pipe._embedding.model_
     assert emb_model.dimension == 192
@@ -69,7 +70,7 @@ def test_der_on_pyannote_sample() -> None:
         hyp[Segment(t.span.start_s, t.span.end_s), i] = t.speaker
     der = DiarizationErrorRate(collar=0.0)(_rttm(shared_file("diarization/pyannote_sample.rttm")), hyp,
                                           uem=Segment(0, 30))
-    assert der <= 0.07, f"DER {der:.3f}"
+    assert der <= 0.06, f"DER {der:.3f}"
     # the exclusive turns never overlap
     ex = sorted(result.exclusive, key=lambda t: t.span)
     assert all(x.span.end_ms <= y.span.start_ms for x, y in zip(ex, ex[1:]))

@@ -132,6 +132,8 @@ def editor_state(wb: Workbench, recording_id: str, username: str) -> dict[str, A
     rec = wb.recording(recording_id)
     tr = wb.transcript(rec.id)
     tier = working_tier(wb, rec.id, username, tr)
+    if tr.tier(tier.id) is None:  # an independent copy made just now: read it
+        tr = wb.transcript(rec.id)
     _OPENED[(str(wb.db.path), rec.id, username)] = tier.id
     scope = undo_scope(tier)
     can_undo, can_redo = edits.can_undo_redo(wb.db, rec.id, scope)

@@ -15,8 +15,10 @@ from audiolab.services import Workbench
 from audiolab.services import review as rv
 from audiolab.ui.review import reviewer_of
 
-COLUMNS = ["annotator", "role", "assignments", "submitted", "audio min", "work h", "audio min / h",
-           "segments edited", "sessions", "agreement WER", "agreement DER", "gold WER", "gold DER"]
+COLUMNS = ["person", "role", "assigned", "submitted", "audio min", "work h", "audio min/h",
+           "segs edited", "sessions", "agree WER", "agree DER", "gold WER", "gold DER"]
+PLOTS = [("audio min/h", "Throughput: audio minutes per hour of work"), ("segs edited", "Segments edited"),
+         ("agree WER", "Disagreement with the other annotators (WER %)"), ("gold WER", "Error against gold (WER %)")]
 
 
 def _pct(x: float | None) -> float | None:
@@ -32,9 +34,14 @@ def stats_frame(wb: Workbench, project: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _bars(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    out = df[["annotator", column]].dropna()
-    return out.rename(columns={column: "value"}).astype({"value": float})
+def _bars(df: pd.DataFrame, column: str, title: str) -> gr.BarPlot:
+    """One plot of one column, annotators only, from zero (so equal-looking bars are equal)."""
+    who = df[df["role"] == "annotator"] if len(df) else df
+    out = who[["person", column]].dropna().rename(columns={"person": "annotator", column: "value"})
+    out = out.astype({"value": float})
+    top = float(out["value"].max()) if len(out) else 1.0
+    return gr.BarPlot(value=out, y_lim=[0, max(top * 1.1, 1e-6)],
+                      title=title if len(out) else f"{title}: no data yet")
 
 
 def build_dashboard(wb: Workbench, tab: gr.Tab | None = None) -> None:
@@ -43,29 +50,26 @@ def build_dashboard(wb: Workbench, tab: gr.Tab | None = None) -> None:
         project = gr.Dropdown(choices=_projects(wb), value="default", allow_custom_value=True, label="Project", scale=2)
         refresh = gr.Button("Refresh", scale=0, min_width=100)
         note = gr.Markdown("")
-    table = gr.Dataframe(headers=COLUMNS, interactive=False, label="Annotators (error rates in %)", wrap=True)
-    with gr.Row():
-        thr = gr.BarPlot(x="annotator", y="value", title="Throughput: audio minutes per hour of work",
-                         y_title="audio min / h", height=260)
-        edited = gr.BarPlot(x="annotator", y="value", title="Segments edited", y_title="segments", height=260)
-    with gr.Row():
-        agree = gr.BarPlot(x="annotator", y="value", title="Disagreement with other annotators (WER %)",
-                           y_title="WER %", height=260)
-        gold = gr.BarPlot(x="annotator", y="value", title="Error against gold (WER %)", y_title="WER %", height=260)
+    table = gr.Dataframe(headers=COLUMNS, interactive=False, label="People (error rates in %)", wrap=False,
+                         elem_id="audiolab-dashboard-table")
+    plots = []
+    for i in range(0, len(PLOTS), 2):
+        with gr.Row():
+            plots += [gr.BarPlot(x="annotator", y="value", title=title, y_title=col, height=260)
+                      for col, title in PLOTS[i:i + 2]]
 
     def on_refresh(proj: str | None, request: gr.Request):
         try:
             reviewer_of(wb, request)
             df = stats_frame(wb, proj or "default")
         except AudiolabError as exc:
-            empty = pd.DataFrame({"annotator": [], "value": []})
-            return f"**{exc}**", pd.DataFrame(columns=COLUMNS), empty, empty, empty, empty
+            empty = pd.DataFrame(columns=COLUMNS)
+            return f"**{exc}**", empty, *[_bars(empty, col, title) for col, title in PLOTS]
         msg = f"{len(df)} people with work in project `{proj or 'default'}`." if len(df) else \
             "No assignments or edits in this project yet."
-        return (msg, df, _bars(df, "audio min / h"), _bars(df, "segments edited"), _bars(df, "agreement WER"),
-                _bars(df, "gold WER"))
+        return msg, df, *[_bars(df, col, title) for col, title in PLOTS]
 
-    outs = [note, table, thr, edited, agree, gold]
+    outs = [note, table, *plots]
     refresh.click(on_refresh, inputs=project, outputs=outs)
     project.change(on_refresh, inputs=project, outputs=outs)
     if tab is not None:

@@ -96,7 +96,10 @@
     for (const [w, changed] of diff) { cell.appendChild(el("span", changed ? "rv-chg" : "", w)); cell.appendChild(document.createTextNode(" ")); }
   }
 
+  const rowKey = (row) => (row.a ? row.a.id : "") + "|" + (row.b ? row.b.id : "");
   function renderRows(c) {
+    // Picks survive a re-render of the same comparison (after accepting a submission, say).
+    const kept = new Map(R.rows.map((r) => [rowKey(r.row), { keep: r.keep, text: r.ta.value }]));
     const tb = $(".rv-table tbody"); tb.textContent = ""; R.rows = [];
     c.rows.forEach((row, i) => {
       const tr = el("tr", row.same ? "rv-same" : "rv-diff"); tr.dataset.row = String(i);
@@ -113,7 +116,7 @@
         td.addEventListener("click", () => { if (row[side]) setKeep(i, side); });
         tr.appendChild(td);
       }
-      const keep = el("td", "rv-keep");
+      const cell = el("td", "rv-keepcell"), keep = el("div", "rv-keep"); cell.appendChild(keep);
       const name = "rv-k-" + i + "-" + Math.random().toString(36).slice(2, 7);
       for (const k of ["a", "b", "edit", "none"]) {
         if ((k === "a" && !row.a) || (k === "b" && !row.b)) continue;
@@ -124,10 +127,12 @@
       }
       const ta = el("textarea", "rv-edit"); ta.rows = 2; ta.hidden = true; ta.value = (row.a || row.b).text;
       keep.appendChild(ta);
-      tr.appendChild(keep);
+      tr.appendChild(cell);
       tb.appendChild(tr);
       R.rows.push({ row, tr, ta, keep: null });
-      setKeep(i, row.a ? "a" : "b");
+      const prev = kept.get(rowKey(row));
+      if (prev) ta.value = prev.text;
+      setKeep(i, prev ? prev.keep : row.a ? "a" : "b");
     });
     count();
   }
@@ -137,7 +142,7 @@
     for (const inp of r.tr.querySelectorAll("input[type=radio]")) inp.checked = inp.value === k;
     r.tr.classList.toggle("keep-a", k === "a"); r.tr.classList.toggle("keep-b", k === "b");
     r.tr.classList.toggle("keep-none", k === "none"); r.ta.hidden = k !== "edit";
-    if (k === "edit") r.ta.focus();
+    if (k === "edit" && document.activeElement && root.contains(document.activeElement)) r.ta.focus();
     count();
   }
   function count() {
@@ -151,6 +156,7 @@
     if (prefer) p.prefer = prefer;
     else p.rows = R.rows.map((r) => ({ keep: r.keep, text: r.ta.value,
       a: r.row.a && { id: r.row.a.id, version: r.row.a.version }, b: r.row.b && { id: r.row.b.id, version: r.row.b.version } }));
+    msg("Saving…");
     const res = await server.adjudicate(p);
     if (!res.ok) { msg(res.message, "bad"); return; }
     show(res.compare); msg(res.message, "ok"); await refreshQueue();
