@@ -169,3 +169,28 @@ def test_adjudicated_export_carries_the_chosen_versions_tags_only(wb, rec, tmp_p
     out = export_recording(wb, rec.id, "textgrid", tmp_path / "adj.TextGrid", None)  # the json export is the full model
     text = out.read_text()
     assert '"happy"' in text and '"dog"' in text and '"angry"' not in text
+
+
+def test_concurrent_first_opens_make_one_private_copy(wb, rec):
+    import threading
+
+    from audiolab.services import Workbench
+
+    rv.assign(wb, [rec.id], "alice", independent=True)
+    tiers, errors = [], []
+
+    def open_editor() -> None:
+        other = Workbench(wb.db.path)  # its own connections, as a second server thread would have
+        try:
+            tiers.append(rv.working_tier(other, rec.id, "alice").id)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_editor) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors and len(set(tiers)) == 1
+    copies = [x for x in wb.transcript(rec.id).tiers if x.role == TierRole.ANNOTATION and x.owner == "alice"]
+    assert len(copies) == 1

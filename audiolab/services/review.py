@@ -340,7 +340,9 @@ def working_tier(wb: Workbench, recording_id: str, username: str) -> Tier:
     a = found[0] if found else None
     if a is not None and a.status in ("assigned", "rejected"):
         with wb.db.transaction():
-            a = _transition(wb, a, "in_progress")
+            a = get_assignment(wb, rid, user.name)  # re-read under the lock: another tab may have started it
+            if a.status in ("assigned", "rejected"):
+                a = _transition(wb, a, "in_progress")
     t = wb.transcript(rid)
     if a is None or not a.independent:
         main = _work_tier(t)
@@ -350,7 +352,11 @@ def working_tier(wb: Workbench, recording_id: str, username: str) -> Tier:
     own = next((x for x in ver.annotation_tiers(t) if x.owner == user.name), None)
     if own is not None:
         return own
-    return _copy_draft(wb, t, user.name, a)
+    # Check again under the write lock: two editor tabs opening at once must not make two copies.
+    with wb.db.transaction():
+        t = wb.transcript(rid)
+        own = next((x for x in ver.annotation_tiers(t) if x.owner == user.name), None)
+        return own if own is not None else _copy_draft(wb, t, user.name, a)
 
 
 def _work_tier(t: Transcript) -> Tier | None:
