@@ -157,6 +157,19 @@ class Database:
             self._local.depth = 0
             conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Database]:
+        """Several reads that see one consistent state (joins a write transaction in progress)."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield self
+            return
+        conn.execute("BEGIN")  # a deferred read transaction: one snapshot under WAL
+        try:
+            yield self
+        finally:
+            conn.execute("COMMIT")
+
     def integrity_ok(self) -> bool:
         row = self.conn.execute("PRAGMA integrity_check").fetchone()
         fk = self.conn.execute("PRAGMA foreign_key_check").fetchall()

@@ -249,11 +249,7 @@ def get_tags(db: Database, recording_id: str) -> list[Tag]:
 
 def get_transcript(db: Database, recording_id: str) -> Transcript:
     """Everything stored for one recording, read in one consistent snapshot."""
-    conn = db.conn
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN")  # a read transaction: one snapshot under WAL
-    try:
+    with db.snapshot():
         rec = get_recording(db, recording_id)
         return Transcript(
             recording=rec,
@@ -262,9 +258,6 @@ def get_transcript(db: Database, recording_id: str) -> Transcript:
             segments=tuple(get_segments(db, rec.id)),
             tags=tuple(get_tags(db, rec.id)),
         )
-    finally:
-        if own:
-            conn.execute("COMMIT")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,21 +51,23 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
     with gr.Row():
         with gr.Column(scale=3):
             grid = gr.Dataframe(value=table(wb), headers=HEADERS, interactive=False, label="Recordings",
-                                datatype=["str"] * len(HEADERS), wrap=True)
+                                datatype=["str"] * len(HEADERS), wrap=True, elem_id="al-lib-grid")
             with gr.Row():
-                pick = gr.Dropdown(choices=choices(wb), label="Recording", scale=3)
-                open_btn = gr.Button("Open in editor", variant="primary", scale=1)
-                pre_btn = gr.Button("Pre-label", scale=1)
+                pick = gr.Dropdown(choices=choices(wb), label="Recording", scale=3, elem_id="al-lib-pick")
+                open_btn = gr.Button("Open in editor", variant="primary", scale=1, elem_id="al-lib-open-btn")
+                pre_btn = gr.Button("Pre-label", scale=1, elem_id="al-lib-prelabel-btn")
                 refresh = gr.Button("Refresh", scale=0, min_width=80)
-            status = gr.Textbox(label="Status", interactive=False, lines=2)
+            status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="al-lib-status")
         with gr.Column(scale=2):
             upload = gr.File(label="Upload media", file_count="multiple")
             up_btn = gr.Button("Ingest uploads")
-            server_path = gr.Textbox(label="Or a file or folder on the server", placeholder="/data/interviews")
-            path_btn = gr.Button("Ingest path")
-            with gr.Accordion("Export", open=False):
+            server_path = gr.Textbox(label="Or a file or folder on the server", placeholder="/data/interviews",
+                                     elem_id="al-lib-path")
+            path_btn = gr.Button("Ingest path", elem_id="al-lib-path-btn")
+            with gr.Accordion("Export", open=False, elem_id="al-lib-export-acc"):
                 fmt_choices = _export_formats()
-                fmt = gr.Dropdown(choices=fmt_choices, value=fmt_choices[0][1] if fmt_choices else None, label="Format")
+                fmt = gr.Dropdown(choices=fmt_choices, value=fmt_choices[0][1] if fmt_choices else None, label="Format",
+                                  elem_id="al-lib-format")
                 with gr.Row():
                     fps = gr.Textbox(label="fps (e.g. 25, 30000/1001)", placeholder="from the video")
                     start_tc = gr.Textbox(label="Start timecode", placeholder="from the video")
@@ -73,8 +75,8 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
                     drop = gr.Dropdown(choices=["auto", "drop-frame", "non-drop"], value="auto", label="Timecode")
                     clock = gr.Radio(choices=["media", "video"], value="media", label="Clock")
                     snap = gr.Checkbox(label="Snap to frames")
-                exp_btn = gr.Button("Export")
-                exp_file = gr.File(label="Exported file", interactive=False)
+                exp_btn = gr.Button("Export", elem_id="al-lib-export-btn")
+                exp_file = gr.File(label="Exported file", interactive=False, elem_id="al-lib-file")
 
     def _refresh(selected: str | None = None):
         ch = choices(wb)

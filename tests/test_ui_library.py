@@ -1,0 +1,130 @@
+"""Browser test of the Library tab: ingest a server path, pre-label it with the real models, open it
+in the editor and export it, all through the real app in headless Chromium; the database and the
+downloaded files are the judges."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from audiolab.core.model import RecordingStatus
+from audiolab.services import Workbench
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from audiolab.ui.devserver import serve
+
+    wb = Workbench(tmp_path_factory.mktemp("library") / "library.db")
+    url, demo = serve(wb)
+    yield {"wb": wb, "url": url}
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from audiolab.ui.devserver import chromium_path, launch_chromium
+
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed")
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def grid_text(page) -> str:
+    return page.locator("#al-lib-grid").inner_text()
+
+
+def status_text(page) -> str:
+    return page.locator("#al-lib-status textarea").input_value()
+
+
+def wait_until(page, predicate, what: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def export_as(page, fmt: str, tmp_path: Path) -> str:
+    """Choose ``fmt`` in the export panel, export, download the file the panel offers; its text."""
+    dd = page.locator("#al-lib-format input")
+    dd.click()
+    dd.fill(fmt)
+    page.locator("ul[role=listbox] li[role=option]", has_text=f"{fmt}:").first.click()
+    page.locator("#al-lib-export-btn").click()
+    wait_until(page, lambda: status_text(page).startswith(("Exported", "Export failed")), f"{fmt} export")
+    assert status_text(page) == f"Exported speech.{fmt}", status_text(page)
+    link = page.locator("#al-lib-file a[download]").first
+    link.wait_for(timeout=10000)
+    with page.expect_download() as info:
+        link.click()
+    target = tmp_path / f"download.{fmt}"
+    info.value.save_as(target)
+    return target.read_text(encoding="utf-8")
+
+
+def test_ingest_prelabel_open_export(app, browser, speech_wav, tmp_path):
+    wb = app["wb"]
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(app["url"])
+    page.wait_for_function("window.audiolabEditor !== undefined", timeout=20000)
+    page.get_by_role("tab", name="Library").click()
+
+    # ingest a path on the server: listed with its duration and status "new"
+    page.locator("#al-lib-path textarea, #al-lib-path input").first.fill(str(speech_wav))
+    page.locator("#al-lib-path-btn").click()
+    wait_until(page, lambda: "speech.wav" in grid_text(page), "the ingested file in the table")
+    rec = wb.recordings()[0]
+    assert status_text(page) == f"speech.wav: added ({rec.id})"
+    dur = rec.duration_ms // 1000
+    row = page.locator("#al-lib-grid tr", has_text="speech.wav")
+    assert f"0:00:{dur:02d}" in row.inner_text() and "new" in row.inner_text()
+    assert page.locator("#al-lib-pick input").input_value().endswith(f"[{rec.id}]")
+
+    # pre-label from the UI: the progress bar shows, then the status and the database change
+    page.locator("#al-lib-prelabel-btn").click()
+    page.locator("#al-lib-status .progress-text, #al-lib-status .eta-bar, #al-lib-status .progress-level").first \
+        .wait_for(timeout=20000)
+    page.screenshot(path=str(ARTIFACTS / "library_prelabel_progress.png"))
+    wait_until(page, lambda: status_text(page).startswith(("Pre-labeling done", "Pre-labeling failed")),
+               "pre-labeling to finish", timeout_s=60)
+    assert status_text(page).startswith("Pre-labeling done: run "), status_text(page)
+    assert "pre-labeled" in page.locator("#al-lib-grid tr", has_text="speech.wav").inner_text()
+    assert wb.recording(rec.id).status == RecordingStatus.PRELABELED
+    segments = wb.transcript(rec.id).segments
+    assert segments and "test" in " ".join(s.text for s in segments).lower()
+    page.screenshot(path=str(ARTIFACTS / "library.png"))
+
+    # open it in the editor: the editor tab shows this recording's segments
+    page.locator("#al-lib-open-btn").click()
+    page.wait_for_function(f"window.audiolabEditor.view.ready && window.audiolabEditor.state.rec.id === '{rec.id}'",
+                           timeout=20000)
+    assert page.locator(".al-editor").is_visible()
+    assert page.locator(".al-row").count() == len(segments)
+    page.screenshot(path=str(ARTIFACTS / "library_opened.png"))
+
+    # export from the export panel (video and timecode options left at their defaults)
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#al-lib-export-acc").get_by_text("Export", exact=True).first.click()
+    vtt = export_as(page, "vtt", tmp_path)
+    assert vtt.startswith("WEBVTT")
+    first = min(segments, key=lambda s: s.span.start_ms)
+    assert first.text.strip() in vtt and "-->" in vtt
+    srt = export_as(page, "srt", tmp_path)
+    assert srt.lstrip("\ufeff").startswith("1\n") and first.text.strip() in srt
+    assert "," in srt.splitlines()[1] and "-->" in srt.splitlines()[1]  # SRT times use a comma
+    page.screenshot(path=str(ARTIFACTS / "library_export.png"))
+    ctx.close()
