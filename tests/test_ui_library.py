@@ -44,6 +44,17 @@ def grid_text(page) -> str:
     return page.locator("#al-lib-grid").inner_text()
 
 
+def grid_row(page, name: str) -> dict[str, str]:
+    """The Recordings table's row of the file ``name``, as {header: cell text}."""
+    rows = page.evaluate("Array.from(document.querySelectorAll('#al-lib-grid [role=row]'))"
+                         ".map(r => Array.from(r.querySelectorAll('[role=gridcell], td, th')).map(c => c.innerText.trim()))")
+    head = rows[0]
+    for r in rows[1:]:
+        if name in r:
+            return dict(zip(head, r))
+    raise AssertionError(f"{name} is not listed: {rows}")
+
+
 def status_text(page) -> str:
     return page.locator("#al-lib-status textarea").input_value()
 
@@ -64,9 +75,10 @@ def export_as(page, fmt: str, tmp_path: Path) -> str:
     dd.fill(fmt)
     page.locator("ul[role=listbox] li[role=option]", has_text=f"{fmt}:").first.click()
     page.locator("#al-lib-export-btn").click()
-    wait_until(page, lambda: status_text(page).startswith(("Exported", "Export failed")), f"{fmt} export")
+    wait_until(page, lambda: status_text(page) == f"Exported speech.{fmt}" or "failed" in status_text(page),
+               f"{fmt} export")
     assert status_text(page) == f"Exported speech.{fmt}", status_text(page)
-    link = page.locator("#al-lib-file a[download]").first
+    link = page.locator(f'#al-lib-file a[download="speech.{fmt}"]').first
     link.wait_for(timeout=10000)
     with page.expect_download() as info:
         link.click()
@@ -90,19 +102,26 @@ def test_ingest_prelabel_open_export(app, browser, speech_wav, tmp_path):
     rec = wb.recordings()[0]
     assert status_text(page) == f"speech.wav: added ({rec.id})"
     dur = rec.duration_ms // 1000
-    row = page.locator("#al-lib-grid tr", has_text="speech.wav")
-    assert f"0:00:{dur:02d}" in row.inner_text() and "new" in row.inner_text()
+    row = grid_row(page, "speech.wav")
+    assert row["ID"] == rec.id and row["Duration"] == f"0:00:{dur:02d}" and row["Status"] == "new", row
     assert page.locator("#al-lib-pick input").input_value().endswith(f"[{rec.id}]")
 
     # pre-label from the UI: the progress bar shows, then the status and the database change
+    page.evaluate("""() => { window.alSeen = new Set(); const box = document.querySelector('#al-lib-status');
+      new MutationObserver(() => { const p = box.querySelector('.progress-level');
+        if (p) window.alSeen.add(p.innerText.replace(/\\s+/g, ' ').trim()); })
+        .observe(box, {subtree: true, childList: true, characterData: true}); }""")
     page.locator("#al-lib-prelabel-btn").click()
-    page.locator("#al-lib-status .progress-text, #al-lib-status .eta-bar, #al-lib-status .progress-level").first \
-        .wait_for(timeout=20000)
+    page.locator("#al-lib-status .progress-level").first.wait_for(timeout=20000)
     page.screenshot(path=str(ARTIFACTS / "library_prelabel_progress.png"))
     wait_until(page, lambda: status_text(page).startswith(("Pre-labeling done", "Pre-labeling failed")),
                "pre-labeling to finish", timeout_s=60)
     assert status_text(page).startswith("Pre-labeling done: run "), status_text(page)
-    assert "pre-labeled" in page.locator("#al-lib-grid tr", has_text="speech.wav").inner_text()
+    seen = page.evaluate("Array.from(window.alSeen)")
+    print("progress seen:", seen)
+    assert any(step in text for text in seen for step in ("loading models", "asr", "segmentation", "embeddings")), seen
+    wait_until(page, lambda: grid_row(page, "speech.wav")["Status"] == "pre-labeled", "status pre-labeled")
+    assert grid_row(page, "speech.wav")["Segments"] == str(len(wb.transcript(rec.id).segments))
     assert wb.recording(rec.id).status == RecordingStatus.PRELABELED
     segments = wb.transcript(rec.id).segments
     assert segments and "test" in " ".join(s.text for s in segments).lower()
@@ -114,6 +133,7 @@ def test_ingest_prelabel_open_export(app, browser, speech_wav, tmp_path):
                            timeout=20000)
     assert page.locator(".al-editor").is_visible()
     assert page.locator(".al-row").count() == len(segments)
+    page.wait_for_function(f"document.querySelector('.al-recsel').value === '{rec.id}'", timeout=5000)
     page.screenshot(path=str(ARTIFACTS / "library_opened.png"))
 
     # export from the export panel (video and timecode options left at their defaults)

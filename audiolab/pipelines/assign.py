@@ -130,3 +130,46 @@ def attribute(segments: Sequence[AsrSegment], turns: Sequence[Turn],
         out.extend(_piece(seg, run, run[0].speaker_id, split, turns, opts) for run in runs)
     out.sort(key=lambda s: (s.span, s.text))
     return out
+
+
+def untranscribed_speech(turns: Sequence[Turn], segments: Sequence[AsrSegment], min_ms: int = 1000,
+                         pad_ms: int = 300) -> list[Span]:
+    """Stretches the diarizer heard as speech that hold no transcribed word.
+
+    Whisper's voice-activity filter sometimes drops whole stretches of real speech (a quieter
+    channel, another room, a cold); the diarizer's segmentation model is the stronger speech
+    detector, so what it found and ASR left empty deserves a second ASR pass.
+
+    Args:
+        turns: the diarizer's speaker turns (may overlap).
+        segments: the ASR segments.
+        min_ms: shorter stretches are ignored.
+        pad_ms: words also cover this much around them (word times are approximate).
+
+    >>> turns = [Turn(Span(0, 5000), "A"), Turn(Span(4000, 12000), "B")]
+    >>> asr = [AsrSegment(Span(0, 3000), "hi", (Word(Span(500, 2500), "hi"),))]
+    >>> untranscribed_speech(turns, asr)
+    [Span(start_ms=2800, end_ms=12000)]
+    """
+    speech: list[Span] = []
+    for t in sorted(turns, key=lambda t: t.span):
+        if speech and t.span.start_ms <= speech[-1].end_ms:
+            speech[-1] = speech[-1].union(t.span)
+        else:
+            speech.append(t.span)
+    covered = sorted(
+        Span(max(0, w.span.start_ms - pad_ms), w.span.end_ms + pad_ms)
+        for s in segments for w in (s.words or ())
+    )
+    gaps: list[Span] = []
+    for region in speech:
+        start = region.start_ms
+        for c in covered:
+            if c.end_ms <= start or c.start_ms >= region.end_ms:
+                continue
+            if c.start_ms - start >= min_ms:
+                gaps.append(Span(start, c.start_ms))
+            start = max(start, c.end_ms)
+        if region.end_ms - start >= min_ms:
+            gaps.append(Span(start, region.end_ms))
+    return gaps

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,3 +197,40 @@ def transcribe(audio: np.ndarray, options: TranscribeOptions | None = None,
         progress(total_ms, total_ms, "asr")
     stats = {"load_s": round(t_load, 3), "asr_s": round(time.perf_counter() - t1, 3), "batched": batched}
     return Transcription(tuple(out), info.language, float(info.language_probability), total_ms, options.model, stats)
+
+
+def _shift(span: Span, offset_ms: int, limit: Span) -> Span:
+    start = min(max(span.start_ms + offset_ms, limit.start_ms), limit.end_ms - 1)
+    return Span(start, max(start + 1, min(span.end_ms + offset_ms, limit.end_ms)))
+
+
+def transcribe_regions(audio: np.ndarray, regions: Sequence[Span], options: TranscribeOptions | None = None,
+                       language: str | None = None, cancel: Cancel | None = None) -> tuple[AsrSegment, ...]:
+    """A second pass over stretches of a signal, each decoded alone without the VAD filter.
+
+    Used on speech the first pass left empty (see ``assign.untranscribed_speech``). Segments that
+    Whisper itself would call silence (no-speech probability over 0.6 with an average log-prob
+    under -1, its own rule) are dropped, so a second pass does not invent text.
+
+    Args:
+        audio: the whole 16 kHz signal.
+        regions: the stretches to decode, in media time.
+        options: as for :func:`transcribe` (its VAD filter and batching are turned off here).
+        language: the language the first pass found (multilingual models).
+        cancel: polled between stretches and segments.
+    """
+    opts = dataclasses.replace(options or TranscribeOptions(), vad_filter=False, batched=False)
+    if language and opts.language is None:
+        opts = dataclasses.replace(opts, language=language)
+    out: list[AsrSegment] = []
+    per_ms = SAMPLE_RATE // 1000
+    for region in regions:
+        clip = audio[region.start_ms * per_ms: region.end_ms * per_ms]
+        if clip.size < SAMPLE_RATE // 10:
+            continue
+        for seg in transcribe(clip, opts, None, cancel).segments:
+            if (seg.no_speech_prob or 0) > 0.6 and (seg.avg_logprob or 0) < -1.0:
+                continue
+            words = tuple(dataclasses.replace(w, span=_shift(w.span, region.start_ms, region)) for w in seg.words)
+            out.append(dataclasses.replace(seg, span=_shift(seg.span, region.start_ms, region), words=words))
+    return tuple(out)

@@ -67,17 +67,21 @@ class PrelabelOptions:
         diarization: diarization options, or None to skip it (``--no-diarization``).
         assign: thresholds of the review flags.
         parallel: run ASR and diarization at the same time (one thread each unless set).
+        fill_gaps: give speech the diarizer found but ASR left without words a second ASR pass
+            without the VAD filter (Silero VAD drops whole stretches of quieter or noisier speech).
     """
 
     asr: TranscribeOptions = field(default_factory=TranscribeOptions)
     diarization: DiarizeOptions | None = field(default_factory=DiarizeOptions)
     assign: AssignOptions = field(default_factory=AssignOptions)
     parallel: bool = True
+    fill_gaps: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {"asr": self.asr.to_dict(),
                 "diarization": self.diarization.to_dict() if self.diarization else None,
-                "assign": dataclasses.asdict(self.assign), "parallel": self.parallel}
+                "assign": dataclasses.asdict(self.assign), "parallel": self.parallel,
+                "fill_gaps": self.fill_gaps}
 
 
 def finished_run(wb: Any, recording_id: str) -> PipelineRun | None:
@@ -128,21 +132,40 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
         transcription, diarization = _run_models(audio, options, progress, cancel)
         t_models = time.perf_counter() - t0 - t_decode
         turns = diarization.turns if diarization else ()
+        transcription = _fill_gaps(audio, transcription, turns, options, cancel)
         drafts = attribute(transcription.segments, turns, options.assign)
         if cancel is not None and cancel():
             raise Cancelled("pre-labeling cancelled")
         stats = {"duration_ms": rec.duration_ms, "decode_s": round(t_decode, 3), "models_s": round(t_models, 3),
                  "language": transcription.language, "asr": transcription.stats,
                  "diarization": diarization.stats if diarization else None}
-        stats.update(_store(wb, rec, tier_id, run.id, drafts, diarization, author))
-        stats["total_s"] = round(time.perf_counter() - t0, 3)
+        stats["total_s"] = round(time.perf_counter() - t0, 3)  # models and attribution; the write follows
         stats["realtime_factor"] = round(rec.duration_ms / 1000 / max(stats["total_s"], 1e-6), 2)
+        _store(wb, rec, tier_id, run.id, drafts, diarization, author, stats)
     except BaseException as exc:
         status = "cancelled" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "failed"
         with wb.db.transaction():
             repository.finish_run(wb.db, run.id, status, error=str(exc) or type(exc).__name__)
         raise
     return next(r for r in repository.get_runs(wb.db, rec.id) if r.id == run.id)
+
+
+def _fill_gaps(audio: Any, transcription: Transcription, turns: Any, options: PrelabelOptions,
+               cancel: Cancel | None) -> Transcription:
+    """Second ASR pass over speech the diarizer found and the first pass left without words."""
+    from audiolab.pipelines import whisper
+    from audiolab.pipelines.assign import untranscribed_speech
+
+    gaps = untranscribed_speech(turns, transcription.segments) if options.fill_gaps else []
+    if not gaps:
+        return transcription
+    t0 = time.perf_counter()
+    extra = whisper.transcribe_regions(audio, gaps, options.asr, transcription.language, cancel)
+    stats = dict(transcription.stats, gap_fill={"regions": len(gaps), "segments": len(extra),
+                                                "seconds_of_audio": round(sum(g.duration_ms for g in gaps) / 1000, 2),
+                                                "s": round(time.perf_counter() - t0, 3)})
+    segments = tuple(sorted(transcription.segments + extra, key=lambda s: s.span))
+    return dataclasses.replace(transcription, segments=segments, stats=stats)
 
 
 def check_models(options: PrelabelOptions) -> None:
@@ -210,7 +233,7 @@ def _run_models(audio: Any, options: PrelabelOptions, progress: Progress | None,
 
 
 def _store(wb: Any, rec: Any, tier_id: str, run_id: str, drafts: list[AttributedSegment],
-           diarization: Diarization | None, author: str) -> dict[str, Any]:
+           diarization: Diarization | None, author: str, run_stats: dict[str, Any]) -> dict[str, Any]:
     """Write speakers, segments, status and the finished run in one transaction."""
     with wb.db.transaction():
         transcript = repository.get_transcript(wb.db, rec.id)
@@ -254,6 +277,7 @@ def _store(wb: Any, rec: Any, tier_id: str, run_id: str, drafts: list[Attributed
             "dropped_overlapping_human": len(drafts) - len(kept_drafts),
             "no_speech": not drafts,
         }
+        stats = {**run_stats, **stats}
         repository.finish_run(wb.db, run_id, "done", stats=stats)
     return stats
 

@@ -6,15 +6,19 @@ them shows a clear message instead of failing.
 
 from __future__ import annotations
 
+import contextvars
+import filecmp
 import importlib
 import shutil
 import tempfile
 from fractions import Fraction
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from audiolab.core.model import new_id
 from audiolab.errors import AudiolabError
 from audiolab.services import Workbench, session
 from audiolab.ui.editor import current_user
@@ -44,6 +48,21 @@ def _optional(module: str) -> Any | None:
         if exc.name == module:
             return None
         raise
+
+
+def thread_safe_progress(progress: Any) -> Callable[[float, str], None]:
+    """A ``(fraction, step)`` reporter that reaches the page from any thread.
+
+    ``gr.Progress`` finds its event through context variables, which threads started by a pipeline
+    (pre-labeling diarizes in a thread of its own) do not inherit: calls from them were silently
+    dropped. The handler's context is captured here and each report runs in a copy of it.
+    """
+    ctx = contextvars.copy_context()
+
+    def report(fraction: float, step: str) -> None:
+        ctx.copy().run(progress, min(1.0, max(0.0, fraction)), desc=step)
+
+    return report
 
 
 def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
@@ -104,6 +123,9 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
         for f in files:
             src = Path(getattr(f, "name", f))
             target = dest / src.name
+            if target.exists() and not filecmp.cmp(src, target, shallow=False):
+                target = dest / new_id()[:12] / src.name  # another file of the same name: keep both
+                target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
                 shutil.copyfile(src, target)
             kept.append(str(target))
@@ -123,13 +145,15 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
         if mod is None:
             return "Pre-labeling is not part of this build (audiolab.services.prelabel is missing).", *_refresh(rec_id)
         current_user(request)
+        report = thread_safe_progress(progress)
+        report(0.0, "loading models")
 
         def cb(*args: Any) -> None:
             if len(args) >= 3:
                 done, total, step = args[:3]
-                progress(float(done) / float(total) if total else 0.0, desc=str(step))
+                report(float(done) / float(total) if total else 0.0, str(step))
             elif len(args) == 2:
-                progress(float(args[0]), desc=str(args[1]))
+                report(float(args[0]), str(args[1]))
 
         try:
             run = mod.prelabel(wb, rec_id, mod.PrelabelOptions(), progress=cb)
@@ -159,7 +183,7 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
     refresh.click(lambda r: _refresh(r), inputs=pick, outputs=[grid, pick])
     up_btn.click(on_upload, inputs=upload, outputs=outs)
     path_btn.click(on_path, inputs=server_path, outputs=outs)
-    pre_btn.click(on_prelabel, inputs=pick, outputs=outs)
+    pre_btn.click(on_prelabel, inputs=pick, outputs=outs, show_progress_on=status)
     exp_btn.click(on_export, inputs=[pick, fmt, fps, start_tc, drop, clock, snap], outputs=[exp_file, status])
     open_btn.click(None, inputs=pick, outputs=None, js=OPEN_JS).then(
         lambda: gr.Tabs(selected="editor"), outputs=tabs)

@@ -128,6 +128,8 @@
     if (!st.ok) { toast(st.message, "error", 8000); return; }
     applyState(st.state);
     setupMedia(st.media);
+    // A recording added (Library tab) after the list was read: read the list again.
+    if (![...$(".al-recsel").options].some((o) => o.value === S.rec.id)) loadRecordings(S.rec.id);
     $(".al-recsel").value = S.rec.id;
     fitAll();
     V.gain = 1;
