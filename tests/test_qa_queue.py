@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from audiolab.core.model import Segment, SegmentStatus, Span, Speaker, Word, new_id
-from audiolab.qa.queue import WEIGHTS, score_segments
+from audiolab.qa.queue import NO_TEXT, score_segments
 from audiolab.services import editing
 from audiolab.services import review as rv
 from audiolab.storage.edits import Change
@@ -29,33 +31,43 @@ def test_each_part_and_its_reason():
     segs = [
         seg("clean", 0, 3000, avg_logprob=-0.1, no_speech_prob=0.01),
         seg("lowprob", 3000, 6000, probs=(0.2, 0.9, 0.3)),
-        seg("logprob", 6000, 9000, avg_logprob=-1.2),
-        seg("nospeech", 9000, 12000, no_speech_prob=0.9),
+        seg("logprob", 6000, 9000, probs=(), avg_logprob=-1.2),
+        seg("nospeech", 9000, 12000, no_speech_prob=0.9, avg_logprob=-1.0),
         seg("nospeech_confident", 30000, 33000, no_speech_prob=0.9, avg_logprob=-0.2),
         seg("change", 12000, 15000, word_spk=["A", "B", "B"]),
         seg("short", 15000, 15600, spk="B"),
         seg("long2", 15600, 19000),
         seg("ovl", 18500, 21000, spk="C"),
-        seg("flagged", 22000, 23000, flags=("overlap",)),
+        seg("flagged", 22000, 23000, flags=("overlap", "speaker_change")),
         seg("empty", 24000, 25000, text="", probs=()),
         seg("done", 26000, 29000, probs=(0.2, 0.2, 0.2), status=SegmentStatus.REVIEWED),
     ]
     q = by_id(score_segments(segs))
-    assert q["clean"].score < 0.2 and q["clean"].reasons == ()
-    assert "low_word_prob" in q["lowprob"].reasons
-    assert q["lowprob"].score == pytest.approx(((2 / 3) + 0.8) / 2, abs=1e-4)
-    assert q["logprob"].reasons == ("low_avg_logprob",) and q["logprob"].score == pytest.approx(1.0 + 0.025)
-    assert q["nospeech"].reasons == ("no_speech",) and q["nospeech"].score == pytest.approx(0.45 + 0.025)
-    assert q["nospeech_confident"].reasons == () and q["nospeech_confident"].score == pytest.approx(0.025)
-    assert "speaker_change" in q["change"].reasons
+    words = 3 * 0.05  # three words at probability 0.95: 0.15 expected errors
+    assert q["clean"].score == pytest.approx(words) and q["clean"].reasons == ()
+    assert q["lowprob"].reasons == ("low_word_prob",)
+    assert q["lowprob"].score == pytest.approx(0.8 + 0.1 + 0.7)
+    # Without word probabilities: words x (1 - exp(avg_logprob)).
+    assert q["logprob"].reasons == ("low_avg_logprob",)
+    assert q["logprob"].score == pytest.approx(3 * (1 - math.exp(-1.2)))
+    assert q["nospeech"].reasons == ("no_speech",) and q["nospeech"].score == pytest.approx(words + 3 * 0.9)
+    assert q["nospeech_confident"].reasons == () and q["nospeech_confident"].score == pytest.approx(words)
+    assert q["change"].reasons == ("speaker_change",) and q["change"].score == pytest.approx(words + 0.5)
     assert "short_turn" in q["short"].reasons
     assert "overlap" in q["ovl"].reasons and "overlap" in q["long2"].reasons
-    assert q["flagged"].reasons == ("overlap",)
-    assert q["empty"].reasons == ("no_text",) and q["empty"].score == pytest.approx(WEIGHTS["no_text"])
-    assert q["done"].score == pytest.approx(0.1 * 0.9)  # reviewed segments count a tenth
+    # The speaker parts together count at most one error.
+    assert q["flagged"].reasons == ("speaker_change", "overlap") and q["flagged"].score == pytest.approx(words + 1.0)
+    assert q["empty"].reasons == ("no_text",) and q["empty"].score == pytest.approx(NO_TEXT)
+    assert q["done"].score == pytest.approx(0.1 * 2.4)  # reviewed segments count a tenth
     ranked = score_segments(segs)
     assert ranked[-1].segment.id in ("clean", "nospeech_confident")
     assert [x.score for x in ranked] == sorted((x.score for x in ranked), reverse=True)
+
+
+def test_longer_uncertain_segments_outrank_short_ones_with_the_same_probabilities():
+    short = seg("short", 0, 1000, probs=(0.6,) * 2)
+    long = seg("long", 2000, 9000, probs=(0.6,) * 12)
+    assert [q.segment.id for q in score_segments([short, long])] == ["long", "short"]
 
 
 def test_disagreement_between_copies_ranks_first(wb, speech_wav, db_path, capsys):

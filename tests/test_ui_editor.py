@@ -276,3 +276,27 @@ def test_signed_in_user_is_the_author(tmp_path, browser):
         ctx.close()
     finally:
         demo.close()
+
+
+def test_spectrogram_of_the_visible_window(app, browser):
+    ctx, page = open_editor(browser, app["url"], app["rid"])
+    ed = "window.audiolabEditor"
+    assert page.locator(".al-spec").is_hidden()
+    page.keyboard.press("g")
+    page.wait_for_function(f"{ed}.spectrogram.img !== null && !{ed}.spectrogram.msg", timeout=10000)
+    assert page.locator(".al-spec").is_visible() and page.locator(".al-specbtn.on").count() == 1
+    # the pixels right of the gutter are drawn from the image: many distinct, mostly non-black colours
+    stats = page.evaluate("""() => {
+      const c = document.querySelector('.al-spec'), d = c.getContext('2d').getImageData(
+        Math.round(110 * devicePixelRatio), 0, c.width - Math.round(110 * devicePixelRatio), c.height).data;
+      let lit = 0; const colours = new Set();
+      for (let i = 0; i < d.length; i += 4) { if (d[i] + d[i + 1] + d[i + 2] > 60) lit++; colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]); }
+      return { lit: lit / (d.length / 4), colours: colours.size }; }""")
+    assert stats["lit"] > 0.3 and stats["colours"] > 50, stats
+    page.screenshot(path=str(ARTIFACTS / "editor_spectrogram.png"))
+    page.click(".al-helpbtn")
+    assert "Spectrogram" in page.locator(".al-keys").inner_text()
+    page.keyboard.press("Escape")
+    page.click(".al-specbtn")
+    assert page.locator(".al-spec").is_hidden()
+    ctx.close()

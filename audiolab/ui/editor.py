@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from audiolab.errors import AudiolabError
+from audiolab.errors import AudiolabError, ValidationError
 from audiolab.services import Workbench, session
 from audiolab.ui import media as media_mod
 
@@ -52,6 +52,42 @@ def _rec_id(payload: Any) -> str:
     return payload["recording"]
 
 
+def first_view_peaks(wb: Workbench, rec_id: str, state: dict, width: Any, max_chunks: int = 4) -> list[dict]:
+    """The peak chunks the editor draws first (the whole file at ``width`` px, and the coarsest
+    level it sets its gain from), sent with the state to save a round trip on open."""
+    levels = state.get("peaks") or []
+    if not levels or not isinstance(width, (int, float)) or width <= 0:
+        return []
+    mpp = max(0.5, state["recording"]["duration"] / float(width))
+    fit = max([i for i, lv in enumerate(levels) if lv["ms_per_bin"] <= mpp], default=0)
+    out = []
+    for level in sorted({fit, len(levels) - 1}):
+        n = -(-levels[level]["bins"] // levels[level]["chunk"])
+        if n > max_chunks:
+            continue
+        out.extend(session.peaks_chunk(wb, rec_id, level, c) for c in range(n))
+    return out
+
+
+def spectrogram_window(wb: Workbench, payload: Any) -> dict:
+    """The log-mel spectrogram of the visible window ``{recording, start, end, width}`` (ms, px).
+
+    Only that window of the media is decoded; a window wider than the cap answers
+    ``{"ok": False, "zoom": True, "message": ...}`` so the editor can ask the user to zoom in.
+    """
+    from audiolab.media import spectrogram as spec
+
+    try:
+        rec = wb.recording(_rec_id(payload))
+        start, end, width = (int(payload.get(k, 0)) for k in ("start", "end", "width"))
+        out = spec.window_spectrogram(rec.path, start, end, width, duration_ms=rec.duration_ms)
+        return {"ok": True, **out}
+    except ValidationError as exc:
+        return {"ok": False, "zoom": "zoom in" in str(exc), "message": str(exc)}
+    except (AudiolabError, ValueError, TypeError) as exc:
+        return {"ok": False, "message": str(exc)}
+
+
 def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML:
     """The editor component; ``initial_recording`` opens when the URL names none (``#rec=ID``)."""
 
@@ -62,7 +98,7 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
             state = session.editor_state(wb, rec.id, user)
             playable = media_mod.playable(rec, wb.db.cache_dir)
             media_mod.allow(playable.path)
-            return {"ok": True, "state": state,
+            return {"ok": True, "state": state, "peaks": first_view_peaks(wb, rec.id, state, payload.get("width")),
                     "media": {"url": playable.url, "is_video": playable.is_video, "proxy": playable.proxy}}
         except AudiolabError as exc:
             return {"ok": False, "message": str(exc)}
@@ -97,6 +133,10 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         except (AudiolabError, ValueError) as exc:
             return {"ok": False, "message": str(exc)}
 
+    def spectrogram(payload: dict, request: gr.Request) -> dict:
+        current_user(request)
+        return spectrogram_window(wb, payload)
+
     def recordings(payload: dict, request: gr.Request) -> list:
         current_user(request)
         return [{"id": r["id"], "name": r["name"], "duration_ms": r["duration_ms"]} for r in session.library_rows(wb)]
@@ -106,7 +146,7 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         html_template="<div class='al-host'></div>",
         js_on_load=static_text("editor.js"),
         head="<style>" + static_text("editor.css").replace("</", "") + "</style>",
-        server_functions=[load, peaks, edit, history, vocab, recordings],
+        server_functions=[load, peaks, edit, history, vocab, recordings, spectrogram],
         initial_recording=initial_recording or "",
         elem_id="audiolab-editor",
         apply_default_css=False,

@@ -1,12 +1,12 @@
 // audiolab waveform + transcript editor. Runs as gr.HTML js_on_load: `element`, `props`,
-// `server` (Python functions: load, peaks, edit, history, vocab, recordings) are given.
+// `server` (Python functions: load, peaks, edit, history, vocab, recordings, spectrogram) are given.
 // Every piece of user text (transcripts, speaker names, tags, notes) goes into the page through
 // textContent / value / canvas fillText, never innerHTML. Times are integer milliseconds.
 (function () {
   "use strict";
   const root = element;
   const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
-  const GUTTER = 104, WAVE_H = 112, LANE_H = 26, EDGE_PX = 5, LOW_P = 0.5;
+  const GUTTER = 104, WAVE_H = 112, LANE_H = 26, EDGE_PX = 5, LOW_P = 0.5, SPEC_H = 96, SPEC_MAX_MS = 60000;
 
   root.innerHTML = `
   <div class="al-editor" tabindex="-1">
@@ -22,6 +22,7 @@
       <button class="al-btn al-zoomout" title="Zoom out (-)">−</button>
       <button class="al-btn al-zoomin" title="Zoom in (+)">+</button>
       <button class="al-btn al-fit" title="Whole file (0)">⤢</button>
+      <button class="al-btn al-specbtn" title="Spectrogram of the visible window (G)">Spectrogram</button>
       <span class="al-sep"></span>
       <button class="al-btn al-split" title="Split at playhead (S)">Split</button>
       <button class="al-btn al-merge" title="Merge with next (M)">Merge</button>
@@ -37,6 +38,7 @@
       <div class="al-wavebox">
         <canvas class="al-overview"></canvas>
         <canvas class="al-ruler"></canvas>
+        <canvas class="al-spec" hidden></canvas>
         <canvas class="al-main"></canvas>
       </div>
     </div>
@@ -66,13 +68,15 @@
 
   const $ = (s) => root.querySelector(s);
   const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
-  const cv = { ov: $(".al-overview"), ruler: $(".al-ruler"), main: $(".al-main") };
+  const cv = { ov: $(".al-overview"), ruler: $(".al-ruler"), spec: $(".al-spec"), main: $(".al-main") };
 
   const S = { rec: null, segs: [], byId: new Map(), speakers: [], tags: [], vocab: { emotion: [], sound_event: [] },
               tier: null, canUndo: false, canRedo: false, peaks: [], user: "" };
   const V = { start: 0, mpp: 100, width: 800, sel: null, selKind: null, range: null, loop: false, stopAt: null,
               lanes: [], drag: null, playing: false, ready: false, editing: null, gain: 1 };
   const chunks = new Map(), pending = new Set();
+  // Spectrogram view: the image of the last window the server sent (an offscreen canvas).
+  const SP = { on: false, img: null, start: 0, end: 0, seq: 0, timer: 0, msg: "" };
   let media = null, raf = 0;
 
   // ---------- helpers ----------
@@ -124,19 +128,25 @@
     if (!recId) return;
     V.ready = false; root.dataset.ready = "";
     const t0 = performance.now();
-    const st = await server.load({ recording: recId });
+    // `width` lets the server send the peaks of the first (whole-file) view with the state.
+    const st = await server.load({ recording: recId, width: Math.max(200, $(".al-wavebox").clientWidth) - GUTTER });
     if (!st.ok) { toast(st.message, "error", 8000); return; }
     applyState(st.state);
+    for (const r of st.peaks || []) chunks.set(r.level + ":" + r.chunk, b64int8(r.data));
     setupMedia(st.media);
-    // A recording added (Library tab) after the list was read: read the list again.
-    if (![...$(".al-recsel").options].some((o) => o.value === S.rec.id)) loadRecordings(S.rec.id);
-    $(".al-recsel").value = S.rec.id;
+    recsListed.then(() => {
+      // A recording added (Library tab) after the list was read: read the list again.
+      if (![...$(".al-recsel").options].some((o) => o.value === S.rec.id)) loadRecordings(S.rec.id);
+      else $(".al-recsel").value = S.rec.id;
+    });
     fitAll();
     V.gain = 1;
     const top = S.peaks.length - 1;
     await Promise.all([ensurePeaks(), ...(top >= 0 ? neededChunks(top, 0, S.rec.duration).map((c) => fetchChunk(top, c)) : [])]);
     computeGain();
+    SP.img = null;
     draw();
+    if (SP.on) scheduleSpec(0);
     hashAnchor();
     V.ready = true; root.dataset.ready = "1"; root.dataset.recording = S.rec.id;
     root.dataset.loadMs = String(Math.round(performance.now() - t0));
@@ -182,12 +192,13 @@
     pending.add(key);
     try {
       const r = await server.peaks({ recording: S.rec.id, level, chunk });
-      if (r.ok) {
-        const bin = atob(r.data), arr = new Int8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) arr[i] = (bin.charCodeAt(i) << 24) >> 24;
-        chunks.set(key, arr);
-      }
+      if (r.ok) chunks.set(key, b64int8(r.data));
     } finally { pending.delete(key); }
+  }
+  function b64int8(data) {
+    const bin = atob(data), arr = new Int8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) arr[i] = (bin.charCodeAt(i) << 24) >> 24;
+    return arr;
   }
   function neededChunks(level, t0, t1) {
     const lv = S.peaks[level]; if (!lv) return [];
@@ -236,12 +247,12 @@
     V.mpp = Math.min(Math.max(V.mpp * factor, 5), Math.max(5, S.rec.duration / V.width));
     V.start = at - (ax - GUTTER) * V.mpp; clampView(); refresh();
   }
-  function refresh() { draw(); ensurePeaks().then(draw); }
+  function refresh() { draw(); ensurePeaks().then(draw); if (SP.on) scheduleSpec(); }
   function resize() {
     const box = $(".al-wavebox"), w = Math.max(200, box.clientWidth);
     const dpr = window.devicePixelRatio || 1;
-    const h = { ov: 40, ruler: 24, main: WAVE_H + V.lanes.length * LANE_H + 6 };
-    for (const k of ["ov", "ruler", "main"]) {
+    const h = { ov: 40, ruler: 24, spec: SPEC_H, main: WAVE_H + V.lanes.length * LANE_H + 6 };
+    for (const k of ["ov", "ruler", "spec", "main"]) {
       cv[k].width = Math.round(w * dpr); cv[k].height = Math.round(h[k] * dpr);
       cv[k].style.width = w + "px"; cv[k].style.height = h[k] + "px";
       cv[k].getContext("2d").setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -284,7 +295,70 @@
   }
   function draw() {
     if (!S.rec || !V.width) return;
-    drawOverview(); drawRuler(); drawMain(); updatePlayhead();
+    drawOverview(); drawRuler(); if (SP.on) drawSpec(); drawMain(); updatePlayhead();
+  }
+
+  // ---------- spectrogram ----------
+  // A perceptual colormap (dark violet -> orange -> pale yellow, after "magma"), 256 entries.
+  const LUT = (() => {
+    const stops = [[0, 0, 0, 4], [0.13, 28, 16, 68], [0.25, 79, 18, 123], [0.38, 129, 37, 129], [0.5, 181, 54, 122],
+                   [0.63, 229, 80, 100], [0.75, 251, 135, 97], [0.88, 254, 194, 135], [1, 252, 253, 191]];
+    const out = new Uint8ClampedArray(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      const v = i / 255; let k = 0; while (k < stops.length - 2 && v > stops[k + 1][0]) k++;
+      const a = stops[k], b = stops[k + 1], f = (v - a[0]) / (b[0] - a[0]);
+      for (let c = 0; c < 3; c++) out[i * 3 + c] = a[c + 1] + (b[c + 1] - a[c + 1]) * f;
+    }
+    return out;
+  })();
+  function setSpec(on) {
+    SP.on = on; cv.spec.hidden = !on; $(".al-specbtn").classList.toggle("on", on);
+    root.dataset.spectrogram = on ? "1" : "";
+    if (!S.rec) return;
+    const keep = V.mpp, st = V.start; resize(); V.mpp = keep; V.start = st; clampView();
+    if (on) { SP.msg = ""; scheduleSpec(0); }
+    draw();
+  }
+  function scheduleSpec(delay = 150) {
+    clearTimeout(SP.timer);
+    SP.timer = setTimeout(fetchSpec, delay);
+  }
+  async function fetchSpec() {
+    if (!SP.on || !S.rec) return;
+    const start = Math.max(0, Math.floor(V.start)), end = Math.min(S.rec.duration, Math.ceil(viewEnd()));
+    if (end - start > SPEC_MAX_MS) { SP.msg = "Zoom in for the spectrogram (at most " + SPEC_MAX_MS / 1000 + " s visible)"; drawSpec(); return; }
+    if (SP.img && SP.start === start && SP.end === end) return;
+    const seq = ++SP.seq, t0 = performance.now();
+    const r = await server.spectrogram({ recording: S.rec.id, start, end, width: Math.round(V.width) });
+    if (seq !== SP.seq || !SP.on) return;  // a newer view asked meanwhile
+    if (!r.ok) { SP.msg = r.message || "No spectrogram"; drawSpec(); return; }
+    const bin = atob(r.data), img = new ImageData(r.cols, r.mels);
+    for (let y = 0; y < r.mels; y++) {
+      const row = (r.mels - 1 - y) * r.cols;  // lowest band at the bottom
+      for (let x = 0; x < r.cols; x++) {
+        const v = bin.charCodeAt(row + x), o = (y * r.cols + x) * 4;
+        img.data[o] = LUT[v * 3]; img.data[o + 1] = LUT[v * 3 + 1]; img.data[o + 2] = LUT[v * 3 + 2]; img.data[o + 3] = 255;
+      }
+    }
+    const off = document.createElement("canvas"); off.width = r.cols; off.height = r.mels;
+    off.getContext("2d").putImageData(img, 0, 0);
+    Object.assign(SP, { img: off, start: r.start, end: r.end, msg: "" });
+    root.dataset.specMs = String(Math.round(performance.now() - t0));
+    drawSpec();
+  }
+  function drawSpec() {
+    const c = cv.spec.getContext("2d"), w = V.cssW, h = SPEC_H;
+    c.clearRect(0, 0, w, h); c.fillStyle = "#05060a"; c.fillRect(0, 0, w, h);
+    if (SP.img && !SP.msg) {
+      c.imageSmoothingEnabled = true;
+      c.save(); c.beginPath(); c.rect(GUTTER, 0, w - GUTTER, h); c.clip();
+      c.drawImage(SP.img, t2x(SP.start), 0, (SP.end - SP.start) / V.mpp, h);
+      c.restore();
+    }
+    c.fillStyle = "#161c27"; c.fillRect(0, 0, GUTTER - 2, h);
+    c.font = "12px system-ui, sans-serif"; c.textBaseline = "middle"; c.fillStyle = "#7f8ba0";
+    c.fillText("Spectrogram", 6, 14); c.fillText("mel, 0–8 kHz", 6, 30);
+    if (SP.msg) { c.fillStyle = "#9aa6b8"; c.fillText(SP.msg, GUTTER + 12, h / 2); }
   }
   function drawOverview() {
     const c = cv.ov.getContext("2d"), w = V.cssW, h = 40, dur = S.rec.duration;
@@ -823,6 +897,7 @@
   $(".al-zoomin").addEventListener("click", () => zoom(0.5));
   $(".al-zoomout").addEventListener("click", () => zoom(2));
   $(".al-fit").addEventListener("click", () => { fitAll(); refresh(); });
+  $(".al-specbtn").addEventListener("click", () => setSpec(!SP.on));
   $(".al-split").addEventListener("click", splitAtPlayhead);
   $(".al-merge").addEventListener("click", mergeNext);
   $(".al-undo").addEventListener("click", () => edit({ op: "undo" }));
@@ -841,7 +916,7 @@
     ["R", "Mark the selected segment reviewed"], ["S", "Split at the playhead"], ["M", "Merge with the next segment"],
     ["1 – 9", "Give the selected segment speaker N"], ["N", "New segment from the selected range"],
     ["Shift+letter", "Toggle the emotion with that hotkey"], ["Alt+letter", "Tag the range/segment with that sound event"],
-    ["Delete", "Delete the selected region"], ["Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"], ["+ / − / 0", "Zoom in / out / whole file"],
+    ["Delete", "Delete the selected region"], ["Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"], ["+ / − / 0", "Zoom in / out / whole file"], ["G", "Spectrogram of the visible window on/off (up to 60 s wide)"],
     ["Ctrl+wheel, wheel", "Zoom / scroll the waveform"], ["?", "This help"], ["Esc", "Close help, clear the selection"],
   ];
   for (const [k, d] of KEYS) { const tr = el("tr"); tr.append(el("td", "al-key", k), el("td", "", d)); $(".al-keys").appendChild(tr); }
@@ -890,6 +965,7 @@
     else if (k === "+" || k === "=") zoom(0.5);
     else if (k === "-") zoom(2);
     else if (k === "0") { fitAll(); refresh(); }
+    else if (k === "g") setSpec(!SP.on);
     else if (/^[1-9]$/.test(k)) setSpeakerN(Number(k));
     else handled = false;
     if (handled) e.preventDefault();
@@ -904,12 +980,16 @@
     laneCenterY: (i) => { const r = cv.main.getBoundingClientRect(); return r.top + laneY(i) + LANE_H / 2; },
     laneOfSegment: (id) => laneOfSeg(S.byId.get(id)), laneOfKind: (k) => V.lanes.findIndex((l) => l.kind === k),
     waveY: () => { const r = cv.main.getBoundingClientRect(); return r.top + WAVE_H / 2; },
+    spectrogram: SP, setSpectrogram: setSpec,
     timecode: (ms) => timecode(ms),
   };
+  // The recording named by the URL opens at once, while the list of recordings is read beside it.
+  let recsListed = Promise.resolve();
   (async () => {
     const want = hashRec() || props.initial_recording || null;
-    const recs = await loadRecordings(want);
-    const id = want || (recs[0] && recs[0].id);
-    if (id) await open(id);
+    recsListed = loadRecordings(want);
+    if (want) { await open(want); return; }
+    const recs = await recsListed;
+    if (recs[0]) await open(recs[0].id);
   })();
 })();
