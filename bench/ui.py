@@ -108,6 +108,21 @@ def main() -> int:
             res["page_to_interactive_s"] = round(time.perf_counter() - t0, 3)
             res["editor_open_s"] = int(page.evaluate("document.querySelector('#audiolab-editor').dataset.loadMs "
                                                      "|| document.querySelector('[data-load-ms]').dataset.loadMs")) / 1000
+            # the same page again (browser cache warm, server warm): what a user sees on reloads
+            t0 = time.perf_counter()
+            page.reload()
+            page.wait_for_function("window.audiolabEditor && window.audiolabEditor.view.ready", timeout=60000,
+                                   polling=10)
+            res["reload_to_interactive_s"] = round(time.perf_counter() - t0, 3)
+            res["boot_breakdown_ms"] = page.evaluate("""() => {
+              const n = performance.getEntriesByType('navigation')[0], r = performance.getEntriesByType('resource');
+              const assets = r.filter(e => e.name.includes('/assets/'));
+              const calls = r.filter(e => e.name.includes('/component_server'));
+              return {html: Math.round(n.responseEnd), dom_content_loaded: Math.round(n.domContentLoadedEventEnd),
+                      asset_files: assets.length, assets_kb: Math.round(assets.reduce((a, e) => a + e.decodedBodySize, 0) / 1024),
+                      last_asset: Math.round(Math.max(...assets.map(e => e.responseEnd))),
+                      first_editor_call: Math.round(Math.min(...calls.map(e => e.startTime))),
+                      editor_ready: Math.round(performance.now())}; }""")
             page.wait_for_timeout(500)
             metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
             res["js_heap_mb"] = round(metrics["JSHeapUsedSize"] / 2**20, 1)

@@ -131,7 +131,7 @@ def test_ingest_prelabel_open_export(app, browser, speech_wav, tmp_path):
     page.locator("#al-lib-open-btn").click()
     page.wait_for_function(f"window.audiolabEditor.view.ready && window.audiolabEditor.state.rec.id === '{rec.id}'",
                            timeout=20000)
-    assert page.locator(".al-editor").is_visible()
+    page.locator(".al-editor").wait_for(state="visible", timeout=10000)  # the tab switch follows the open
     assert page.locator(".al-row").count() == len(segments)
     page.wait_for_function(f"document.querySelector('.al-recsel').value === '{rec.id}'", timeout=5000)
     page.screenshot(path=str(ARTIFACTS / "library_opened.png"))

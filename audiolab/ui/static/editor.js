@@ -129,7 +129,7 @@
     V.ready = false; root.dataset.ready = "";
     const t0 = performance.now();
     // `width` lets the server send the peaks of the first (whole-file) view with the state.
-    const st = await server.load({ recording: recId, width: Math.max(200, $(".al-wavebox").clientWidth) - GUTTER });
+    const st = await server.load({ recording: recId, width: Math.max(200, $(".al-wavebox").clientWidth || root.clientWidth - 20) - GUTTER });
     if (!st.ok) { toast(st.message, "error", 8000); return; }
     applyState(st.state);
     for (const r of st.peaks || []) chunks.set(r.level + ":" + r.chunk, b64int8(r.data));
@@ -579,6 +579,9 @@
     let done = false;
     const finish = async (save, review) => {
       if (done) return; done = true; V.editing = null;
+      // Keys pressed while the save is in flight are shortcuts again, not text for the old box.
+      ta.readOnly = true;
+      root.querySelector(".al-editor").focus({ preventScroll: true });
       const cur = S.byId.get(id);
       if (save && cur && ta.value.trim() !== cur.text) {
         await edit({ op: "set_text", segment: { id, version: seenVersion }, text: ta.value }, ta.value);
