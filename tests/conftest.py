@@ -61,3 +61,18 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run(["espeak-ng", "-w", str(out), "-s", "150", "Hello there. This is a test of the workbench."],
                    check=True, capture_output=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium (driven by Playwright) shared by the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from audiolab.ui.devserver import chromium_path, launch_chromium
+
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed (the README's set-up installs Debian's chromium)")
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()

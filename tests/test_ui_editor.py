@@ -69,20 +69,6 @@ def app(tmp_path_factory):
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from audiolab.ui.devserver import chromium_path, launch_chromium
-
-    if chromium_path() is None:
-        pytest.skip("chromium is not installed")
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
 def open_editor(browser, url: str, rid: str, dialogs: list | None = None):
     ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = ctx.new_page()
