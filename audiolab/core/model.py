@@ -16,6 +16,16 @@ from typing import Any
 from audiolab.errors import ValidationError
 
 
+# The colors speakers get in the order they are created (a categorical palette, distinct in light
+# and dark themes); the UI lets annotators change them.
+SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+
+
+def speaker_color(n: int) -> str:
+    """The palette color of the n-th speaker (it wraps around)."""
+    return SPEAKER_COLORS[n % len(SPEAKER_COLORS)]
+
+
 def new_id() -> str:
     """A new random entity id (16 hex characters)."""
     return uuid.uuid4().hex[:16]

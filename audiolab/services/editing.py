@@ -21,6 +21,7 @@ from audiolab.core.model import (
     TagKind,
     Word,
     new_id,
+    speaker_color,
 )
 from audiolab.errors import ValidationError
 from audiolab.services import Workbench
@@ -29,7 +30,6 @@ from audiolab.storage.edits import BatchResult, Change
 _TOKEN = re.compile(r"\S+")
 _NORM = re.compile(r"[^\w']+")
 
-SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 
 
 def _norm(token: str) -> str:
@@ -188,7 +188,7 @@ def add_speaker(wb: Workbench, recording_id: str, name: str, author: str, existi
     while f"SPEAKER_{n:02d}" in labels:
         n += 1
     spk = Speaker(id=new_id(), recording_id=recording_id, label=f"SPEAKER_{n:02d}", name=name.strip(),
-                  color=SPEAKER_COLORS[n % len(SPEAKER_COLORS)])
+                  color=speaker_color(n))
     return wb.apply(recording_id, [Change.create(spk)], author, "add speaker")
 
 

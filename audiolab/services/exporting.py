@@ -30,6 +30,7 @@ from audiolab.core.model import (
     Transcript,
     Word,
     new_id,
+    speaker_color,
 )
 from audiolab.errors import ImportFormatError, ValidationError
 from audiolab.export import FORMATS, ExportOptions, FormatInfo, write_transcript
@@ -42,7 +43,6 @@ __all__ = ["FORMATS", "FormatInfo", "ImportResult", "export_all", "export_record
 
 Progress = Callable[[int, int, str], None]
 ImportAs = Literal["draft", "reference"]
-SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 #: How far past the recording's end an imported time may reach before the file is refused.
 END_TOLERANCE_MS = 1000
 
@@ -170,7 +170,7 @@ def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> 
             continue
         found_spk = by_label.get(key) or by_name.get(key.casefold())
         if found_spk is None:
-            found_spk = Speaker(new_id(), rec.id, key, doc.speaker_names.get(key, ""), SPEAKER_COLORS[n % len(SPEAKER_COLORS)])
+            found_spk = Speaker(new_id(), rec.id, key, doc.speaker_names.get(key, ""), speaker_color(n))
             changes.append(Change.create(found_spk))
             by_label[key] = found_spk
             created += 1

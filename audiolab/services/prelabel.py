@@ -40,6 +40,7 @@ from audiolab.core.model import (
     Span,
     Word,
     new_id,
+    speaker_color,
 )
 from audiolab.errors import NotFoundError
 from audiolab.pipelines.assign import AssignOptions, attribute
@@ -53,8 +54,6 @@ RUN_KIND = "prelabel"
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
 
-SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                  "#7f7f7f", "#bcbd22", "#17becf")
 _DIARIZER_LABEL = re.compile(r"^SPEAKER_\d+$")
 
 
@@ -250,7 +249,7 @@ def _store(wb: Any, rec: Any, tier_id: str, run_id: str, drafts: list[Attributed
                 speaker_ids[label] = by_label[label].id
             else:
                 sp = Speaker(id=new_id(), recording_id=rec.id, label=label,
-                             color=SPEAKER_COLORS[(len(by_label) + i) % len(SPEAKER_COLORS)])
+                             color=speaker_color(len(by_label) + i))
                 speaker_ids[label] = sp.id
                 changes.append(edits.Change.create(sp))
         changes.extend(edits.Change.delete(s) for s in replaceable)
