@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 
 import pytest
@@ -144,3 +145,24 @@ def test_merge_speakers_and_rename(wb, rec) -> None:
     assert [s.speaker_id for s in t.segments] == [a.id, a.id] and len(t.speakers) == 1
     editing.rename_speaker(wb, t.speakers[0], "Diane", "x")
     assert wb.transcript(rec.id).speaker_name(a.id) == "Diane"
+
+
+def test_cli_undo_redo_and_history(wb, rec, capsys) -> None:
+    from audiolab.cli import main
+
+    seg = next(iter(wb.apply(rec.id, [Change.create(_seg(rec))], "a").values.values()))
+    editing.set_text(wb, seg, "corrected text", "a")
+    db = str(wb.db.path)
+    assert main(["undo", rec.id, "--db", db, "--author", "cli-user"]) == 0
+    assert wb.transcript(rec.id).segments[0].text == "hello world"
+    assert main(["redo", rec.id, "--db", db]) == 0
+    assert wb.transcript(rec.id).segments[0].text == "corrected text"
+    assert main(["history", rec.id, "--db", db, "--json"]) == 0
+    out = capsys.readouterr().out
+    hist = json.loads(out[out.index("["):])
+    assert hist[0]["op"] == "update" and {h["author"] for h in hist} >= {"a", "cli-user"}
+    main(["undo", rec.id, "--db", db])
+    main(["undo", rec.id, "--db", db])
+    capsys.readouterr()
+    assert main(["undo", rec.id, "--db", db]) == 1
+    assert capsys.readouterr().err.strip() == f"audiolab: error: nothing to undo on recording {rec.id}"
