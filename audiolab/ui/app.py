@@ -9,6 +9,8 @@ author of every edit; without sign-in it is ``"local"``.
 from __future__ import annotations
 
 import ipaddress
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -103,6 +105,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def has_display() -> bool:
+    """Whether a browser window can be opened here (not on a headless server or in CI)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False,
                block: bool = True, **kwargs: Any) -> Any:
     """Serve the app; on a non-loopback host only with sign-in.
@@ -118,6 +127,6 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
     launch_auth: Any = [auth] if isinstance(auth, tuple) else auth
     wb = getattr(demo, "audiolab_wb", None)
     allowed = [str(wb.db.cache_dir / "proxies")] if wb is not None else []
-    return demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser,
+    return demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser and has_display(),
                        prevent_thread_lock=not block, show_error=True, js=DARK_JS, css=PAGE_CSS,
                        allowed_paths=allowed, quiet=True, **kwargs)
