@@ -29,6 +29,19 @@ def test_launch_app_refuses_public_host_without_auth(wb):
         launch_app(build_app(wb), host="0.0.0.0", port=1, block=False)
 
 
+def test_first_page_holds_only_the_editors_component_types(wb):
+    """The Library and Dashboard are built when first opened: the page the browser loads first names
+    no table, upload, dropdown or plot, whose JS/CSS would delay the editor (bench/ui.py)."""
+    from audiolab.ui.app import build_app
+
+    demo = build_app(wb)
+    types = {c["type"] for c in demo.config["components"]}
+    assert types <= {"tabs", "tabitem", "html", "state", "column", "row"}, types
+    assert {"dataframe", "file", "dropdown", "barplot"}.isdisjoint(types)
+    assert [c["props"].get("elem_id") for c in demo.config["components"] if c["type"] == "html"] == \
+        ["audiolab-editor", "audiolab-review"]
+
+
 def test_auth_forms(wb):
     from audiolab.cli.ui_cmds import parse_auth
     from audiolab.ui.app import resolve_auth

@@ -145,6 +145,7 @@ def test_sign_in_copies_review_and_adjudicate(app, browser):
     # rita reviews: both versions side by side, alice's line 2 and bob's line 5, then adjudicates.
     rctx, rita = sign_in(browser, url, "rita")
     rita.wait_for_selector(".al-editor", timeout=20000)
+    rita.get_by_role("tab", name="Dashboard").wait_for(timeout=10000)  # shown by the page's load event
     assert tab_names(rita) == ["Editor", "Library", "Review", "Dashboard"]
     rita.get_by_role("tab", name="Review").click()
     rita.wait_for_function("window.audiolabReview && window.audiolabReview.data && window.audiolabReview.rows.length > 0",
@@ -244,3 +245,7 @@ def test_review_helpers_check_roles_and_versions(wb, speech_wav):
     df = dashboard.stats_frame(wb, "default")
     assert set(df["person"]) == {"ann", "ben", "rev"} and list(df.columns) == dashboard.COLUMNS
     assert df.set_index("person").loc["ann", "segs edited"] == 1
+    bars = dashboard._bar_data(df, "segs edited", "Segments edited")  # the plot: annotators only
+    assert dict(zip(bars["value"]["annotator"], bars["value"]["value"])) == {"ann": 1.0, "ben": 1.0}
+    assert dashboard.refresh_values(wb, "default", "ann")[0].startswith("**")  # an annotator gets no numbers
+    assert dashboard.refresh_values(wb, "default", "rev")[1].shape[0] == 3

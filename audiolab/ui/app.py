@@ -8,6 +8,7 @@ author of every edit; without sign-in it is ``"local"``.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from audiolab.errors import ValidationError
+from audiolab.errors import AudiolabError, ValidationError
 from audiolab.services import Workbench
 from audiolab.ui.editor import build_editor
 from audiolab.ui.library import build_library
@@ -55,8 +56,8 @@ def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = 
         with gr.Tabs(selected="editor") as tabs:
             with gr.Tab("Editor", id="editor"):
                 build_editor(wb, initial_recording)
-            with gr.Tab("Library", id="library"):
-                build_library(wb, tabs)
+            with gr.Tab("Library", id="library") as lib_tab:
+                lazy_tab(lib_tab, lambda _: build_library(wb, tabs))
             review_tabs = _build_review_tabs(wb, tabs)
         if review_tabs:
             def role_tabs(request: gr.Request) -> list[Any]:
@@ -75,14 +76,46 @@ def _build_review_tabs(wb: Workbench, tabs: gr.Tabs) -> list[gr.Tab]:
     """
     try:
         from audiolab.ui.dashboard import build_dashboard
-        from audiolab.ui.review import build_review
+        from audiolab.ui.review import build_review, reviewer_of
     except ModuleNotFoundError:  # a build without the review feature
         return []
     with gr.Tab("Review", id="review", visible=False) as review_tab:
         build_review(wb, tabs)
     with gr.Tab("Dashboard", id="dashboard", visible=False) as dash_tab:
-        build_dashboard(wb, dash_tab)
+        lazy_tab(dash_tab, lambda user: build_dashboard(wb, dash_tab, user),
+                 gate=lambda request: reviewer_of(wb, request))
     return [review_tab, dash_tab]
+
+
+def lazy_tab(tab: gr.Tab, build: Callable[[Any], None], gate: Callable[[gr.Request], Any] | None = None) -> None:
+    """Build a tab's content the first time it is selected instead of at page load.
+
+    The browser fetches and compiles the code of a component type when the page's config first
+    holds one: building the Library and Dashboard only when opened keeps the JS/CSS of tables,
+    uploads, dropdowns and plots off the editor's first load (bench/RESULTS.md, "Editor (UI)").
+
+    Args:
+        tab: The tab whose selection builds the content (once per page; later selections keep it).
+        build: Lays out the content in the current render context; gets what ``gate`` returned.
+        gate: ``gate(request)`` runs on each selection and returns the value ``build`` gets; an
+            :class:`AudiolabError` (e.g. not a reviewer) builds nothing. Without it ``build`` gets ``True``.
+    """
+    opened = gr.State(None)
+
+    def on_select(request: gr.Request) -> Any:
+        if gate is None:
+            return True
+        try:
+            return gate(request)
+        except AudiolabError:
+            return None
+
+    tab.select(on_select, outputs=opened, show_progress="hidden")
+
+    @gr.render(inputs=opened, triggers=[opened.change], show_progress="hidden")
+    def _content(value: Any) -> None:
+        if value is not None:
+            build(value)
 
 
 def _role_tabs(wb: Workbench, request: gr.Request) -> list[Any]:
@@ -127,6 +160,10 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
     launch_auth: Any = [auth] if isinstance(auth, tuple) else auth
     wb = getattr(demo, "audiolab_wb", None)
     allowed = [str(wb.db.cache_dir / "proxies")] if wb is not None else []
+    # The objects alive now (the app, gradio, numpy, ...) stay for the process's life: moved out of
+    # the collector's generations, the first requests no longer pay a ~90 ms full collection while
+    # they build the editor's state (bench/RESULTS.md, "Editor (UI)").
+    gc.freeze()
     return demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser and has_display(),
                        prevent_thread_lock=not block, show_error=True, js=DARK_JS, css=PAGE_CSS,
                        allowed_paths=allowed, quiet=True, **kwargs)

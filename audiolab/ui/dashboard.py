@@ -34,39 +34,61 @@ def stats_frame(wb: Workbench, project: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _bars(df: pd.DataFrame, column: str, title: str) -> gr.BarPlot:
-    """One plot of one column, annotators only, from zero (so equal-looking bars are equal)."""
+def _bar_data(df: pd.DataFrame, column: str, title: str) -> dict:
+    """One plot's value, y range and title: one column, annotators only, from zero (so equal-looking
+    bars are equal)."""
     who = df[df["role"] == "annotator"] if len(df) else df
     out = who[["person", column]].dropna().rename(columns={"person": "annotator", column: "value"})
     out = out.astype({"value": float})
     top = float(out["value"].max()) if len(out) else 1.0
-    return gr.BarPlot(value=out, y_lim=[0, max(top * 1.1, 1e-6)],
-                      title=title if len(out) else f"{title}: no data yet")
+    return {"value": out, "y_lim": [0, max(top * 1.1, 1e-6)], "title": title if len(out) else f"{title}: no data yet"}
 
 
-def build_dashboard(wb: Workbench, tab: gr.Tab | None = None) -> None:
-    """Lay out the dashboard inside the current Blocks context; it refreshes when ``tab`` is selected."""
+def _bars(df: pd.DataFrame, column: str, title: str) -> gr.BarPlot:
+    return gr.BarPlot(**_bar_data(df, column, title))
+
+
+def refresh_values(wb: Workbench, project: str | None, user: str) -> tuple[str, pd.DataFrame]:
+    """The note and the table for ``project`` as ``user`` may see them (a reviewer or manager)."""
+    try:
+        rv.require_role(wb, user, rv.REVIEWERS)
+        df = stats_frame(wb, project or "default")
+    except AudiolabError as exc:
+        return f"**{exc}**", pd.DataFrame(columns=COLUMNS)
+    msg = f"{len(df)} people with work in project `{project or 'default'}`." if len(df) else \
+        "No assignments or edits in this project yet."
+    return msg, df
+
+
+def build_dashboard(wb: Workbench, tab: gr.Tab | None = None, user: str | None = None) -> None:
+    """Lay out the dashboard inside the current Blocks context; it refreshes when ``tab`` is selected.
+
+    Args:
+        wb: The workbench.
+        tab: Selecting it refreshes the numbers.
+        user: When given (the app builds the tab on its first selection, for a signed-in reviewer),
+            the numbers are filled in at once, after checking the role again.
+    """
+    msg, df = refresh_values(wb, "default", user) if user else ("", pd.DataFrame(columns=COLUMNS))
     with gr.Row():
-        project = gr.Dropdown(choices=_projects(wb), value="default", allow_custom_value=True, label="Project", scale=2)
+        project = gr.Dropdown(choices=_projects(wb), value="default", allow_custom_value=True, label="Project", scale=2,
+                              interactive=True)
         refresh = gr.Button("Refresh", scale=0, min_width=100)
-        note = gr.Markdown("")
-    table = gr.Dataframe(headers=COLUMNS, interactive=False, label="People (error rates in %)", wrap=False,
+        note = gr.Markdown(msg)
+    table = gr.Dataframe(value=df, headers=COLUMNS, interactive=False, label="People (error rates in %)", wrap=False,
                          elem_id="audiolab-dashboard-table")
     plots = []
     for i in range(0, len(PLOTS), 2):
         with gr.Row():
-            plots += [gr.BarPlot(x="annotator", y="value", title=title, y_title=col, height=260)
+            plots += [gr.BarPlot(x="annotator", y="value", y_title=col, height=260,
+                                 **(_bar_data(df, col, title) if user else {"title": title}))
                       for col, title in PLOTS[i:i + 2]]
 
     def on_refresh(proj: str | None, request: gr.Request):
         try:
-            reviewer_of(wb, request)
-            df = stats_frame(wb, proj or "default")
-        except AudiolabError as exc:
-            empty = pd.DataFrame(columns=COLUMNS)
-            return f"**{exc}**", empty, *[_bars(empty, col, title) for col, title in PLOTS]
-        msg = f"{len(df)} people with work in project `{proj or 'default'}`." if len(df) else \
-            "No assignments or edits in this project yet."
+            msg, df = refresh_values(wb, proj, reviewer_of(wb, request))
+        except AudiolabError as exc:  # not signed in, or not a reviewer or manager
+            msg, df = f"**{exc}**", pd.DataFrame(columns=COLUMNS)
         return msg, df, *[_bars(df, col, title) for col, title in PLOTS]
 
     outs = [note, table, *plots]

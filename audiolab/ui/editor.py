@@ -9,6 +9,7 @@ never from the payload.
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from typing import Any
 
@@ -44,6 +45,19 @@ def current_user(request: Any) -> str:
     if not user:
         raise AudiolabError("not signed in")
     return str(user)
+
+
+def json_response(obj: dict) -> Any:
+    """``obj`` as a ready JSON response for the component server.
+
+    Returned as is by the web framework, it skips the generic encoder the framework otherwise runs
+    over every value (~70 ms for the state of a 1000-segment transcript); the browser receives the
+    same JSON.
+    """
+    from starlette.responses import Response
+
+    return Response(json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
+                    media_type="application/json")
 
 
 def _rec_id(payload: Any) -> str:
@@ -91,23 +105,24 @@ def spectrogram_window(wb: Workbench, payload: Any) -> dict:
 def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML:
     """The editor component; ``initial_recording`` opens when the URL names none (``#rec=ID``)."""
 
-    def load(payload: dict, request: gr.Request) -> dict:
+    def load(payload: dict, request: gr.Request) -> Any:
         try:
             user = current_user(request)
             rec = wb.recording(_rec_id(payload))
             state = session.editor_state(wb, rec.id, user)
             playable = media_mod.playable(rec, wb.db.cache_dir)
             media_mod.allow(playable.path)
-            return {"ok": True, "state": state, "peaks": first_view_peaks(wb, rec.id, state, payload.get("width")),
-                    "media": {"url": playable.url, "is_video": playable.is_video, "proxy": playable.proxy}}
+            return json_response({
+                "ok": True, "state": state, "peaks": first_view_peaks(wb, rec.id, state, payload.get("width")),
+                "media": {"url": playable.url, "is_video": playable.is_video, "proxy": playable.proxy}})
         except AudiolabError as exc:
             return {"ok": False, "message": str(exc)}
 
-    def peaks(payload: dict, request: gr.Request) -> dict:
+    def peaks(payload: dict, request: gr.Request) -> Any:
         try:
             current_user(request)
-            return {"ok": True, **session.peaks_chunk(wb, _rec_id(payload), int(payload.get("level", 0)),
-                                                       int(payload.get("chunk", 0)))}
+            return json_response({"ok": True, **session.peaks_chunk(wb, _rec_id(payload), int(payload.get("level", 0)),
+                                                                     int(payload.get("chunk", 0)))})
         except (AudiolabError, ValueError, TypeError) as exc:
             return {"ok": False, "message": str(exc)}
 

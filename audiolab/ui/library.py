@@ -83,16 +83,19 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             server_path = gr.Textbox(label="Or a file or folder on the server", placeholder="/data/interviews",
                                      elem_id="al-lib-path")
             path_btn = gr.Button("Ingest path", elem_id="al-lib-path-btn")
+            # interactive=True: built on the tab's first selection (app.lazy_tab), Gradio 6.31 otherwise
+            # shows the dropdowns and radios inside this closed accordion disabled
             with gr.Accordion("Export", open=False, elem_id="al-lib-export-acc"):
                 fmt_choices = _export_formats()
                 fmt = gr.Dropdown(choices=fmt_choices, value=fmt_choices[0][1] if fmt_choices else None, label="Format",
-                                  elem_id="al-lib-format")
+                                  elem_id="al-lib-format", interactive=True)
                 with gr.Row():
                     fps = gr.Textbox(label="fps (e.g. 25, 30000/1001)", placeholder="from the video")
                     start_tc = gr.Textbox(label="Start timecode", placeholder="from the video")
                 with gr.Row():
-                    drop = gr.Dropdown(choices=["auto", "drop-frame", "non-drop"], value="auto", label="Timecode")
-                    clock = gr.Radio(choices=["media", "video"], value="media", label="Clock")
+                    drop = gr.Dropdown(choices=["auto", "drop-frame", "non-drop"], value="auto", label="Timecode",
+                                       interactive=True)
+                    clock = gr.Radio(choices=["media", "video"], value="media", label="Clock", interactive=True)
                     snap = gr.Checkbox(label="Snap to frames")
                 exp_btn = gr.Button("Export", elem_id="al-lib-export-btn")
                 exp_file = gr.File(label="Exported file", interactive=False, elem_id="al-lib-file")
