@@ -245,6 +245,18 @@ def test_signed_in_user_is_the_author(tmp_path, browser):
     rid = seed_sample(wb, shared_file("diarization/pyannote_sample.wav"), shared_file("diarization/pyannote_sample.stm"))
     url, demo = serve(wb, auth=("ann", "s3cret-pw"))
     try:
+        # The head script's early state request goes through the same sign-in check: no session, no state.
+        import json
+        import urllib.error
+        import urllib.request
+
+        body = json.dumps({"data": {"recording": rid, "width": 800}, "component_id": demo.audiolab_editor_id,
+                           "fn_name": "load", "session_hash": "x1"}).encode()
+        req = urllib.request.Request(f"{url.rstrip('/')}/gradio_api/component_server/", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(req, timeout=10)
+        assert denied.value.code == 401
         ctx = browser.new_context(viewport={"width": 1400, "height": 900})
         page = ctx.new_page()
         page.goto(url)
@@ -259,6 +271,11 @@ def test_signed_in_user_is_the_author(tmp_path, browser):
         page.keyboard.press("r")
         wait_db(page, lambda: seg(wb, "seg002").status == SegmentStatus.REVIEWED, "mark reviewed")
         assert history(wb.db, rid, "seg002")[0].author == "ann"
+        # a fresh page load with the session cookie: the state came from the head script's early request
+        page.reload()
+        page.wait_for_function("window.audiolabEditor && window.audiolabEditor.view.ready", timeout=20000)
+        assert page.evaluate("document.querySelector('[data-prefetched]').dataset.prefetched") == "1"
+        assert "ann" in page.locator(".al-user").inner_text()
         ctx.close()
     finally:
         demo.close()

@@ -19,7 +19,7 @@ import gradio as gr
 
 from audiolab.errors import AudiolabError, ValidationError
 from audiolab.services import Workbench
-from audiolab.ui.editor import build_editor
+from audiolab.ui.editor import build_editor, prefetch_head
 from audiolab.ui.library import build_library
 
 Auth = tuple[str, str] | Callable[[str, str], bool] | None
@@ -55,7 +55,7 @@ def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = 
     with gr.Blocks(title="audiolab") as demo:
         with gr.Tabs(selected="editor") as tabs:
             with gr.Tab("Editor", id="editor"):
-                build_editor(wb, initial_recording)
+                editor = build_editor(wb, initial_recording)
             with gr.Tab("Library", id="library") as lib_tab:
                 lazy_tab(lib_tab, lambda _: build_library(wb, tabs))
             review_tabs = _build_review_tabs(wb, tabs)
@@ -66,6 +66,8 @@ def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = 
             demo.load(role_tabs, outputs=review_tabs)
     demo.audiolab_auth = resolve_auth(wb, auth)  # type: ignore[attr-defined]
     demo.audiolab_wb = wb  # type: ignore[attr-defined]
+    demo.audiolab_head = prefetch_head(editor, initial_recording)  # type: ignore[attr-defined]
+    demo.audiolab_editor_id = editor._id  # type: ignore[attr-defined]
     return demo
 
 
@@ -166,4 +168,5 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
     gc.freeze()
     return demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser and has_display(),
                        prevent_thread_lock=not block, show_error=True, js=DARK_JS, css=PAGE_CSS,
-                       allowed_paths=allowed, quiet=True, **kwargs)
+                       allowed_paths=allowed, quiet=True,
+                       **{"head": getattr(demo, "audiolab_head", None), **kwargs})

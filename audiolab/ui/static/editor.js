@@ -129,7 +129,12 @@
     V.ready = false; root.dataset.ready = "";
     const t0 = performance.now();
     // `width` lets the server send the peaks of the first (whole-file) view with the state.
-    const st = await server.load({ recording: recId, width: Math.max(200, $(".al-wavebox").clientWidth || root.clientWidth - 20) - GUTTER });
+    // The page's head script may have asked for this recording's state before Gradio finished
+    // booting (editor.prefetch_head); that answer is used once, else (or if it failed) ask now.
+    const pre = window.audiolabPrefetch; window.audiolabPrefetch = null;
+    let st = pre && pre.recording === recId ? await pre.answer : null;
+    root.dataset.prefetched = st ? "1" : "";
+    if (!st) st = await server.load({ recording: recId, width: Math.max(200, $(".al-wavebox").clientWidth || root.clientWidth - 20) - GUTTER });
     if (!st.ok) { toast(st.message, "error", 8000); return; }
     applyState(st.state);
     for (const r of st.peaks || []) chunks.set(r.level + ":" + r.chunk, b64int8(r.data));
