@@ -303,3 +303,40 @@ def test_spectrogram_of_the_visible_window(app, browser):
     page.click(".al-specbtn")
     assert page.locator(".al-spec").is_hidden()
     ctx.close()
+
+
+def test_long_transcript_is_virtualized(app, tmp_path, browser):
+    """Only the rows near the view are in the DOM; scrolling to the end shows the last segment."""
+    import numpy as np
+    import soundfile as sf
+
+    wav = tmp_path / "long.wav"
+    sf.write(wav, (np.random.default_rng(0).standard_normal(16000 * 60) * 0.05).astype(np.float32), 16000)
+    wb = app["wb"]
+    rec = wb.ingest_file(wav).recording
+    n = 400
+    changes = [Change.create(Segment(id=f"long{i:03d}", recording_id=rec.id, tier_id=f"{rec.id}-transcript",
+                                     span=Span(i * 150, i * 150 + 140), text=f"line {i} " + "word " * (i % 7),
+                                     origin=Origin.IMPORT, status=SegmentStatus.DRAFT)) for i in range(n)]
+    wb.apply(rec.id, changes, "fixture", "seed")
+    ctx, page = open_editor(browser, app["url"], rec.id)
+    rows = page.locator(".al-rows .al-row")
+    assert 0 < rows.count() < n // 4
+    assert page.locator('.al-row[data-id="long399"]').count() == 0
+    for _ in range(3):  # heights measured on the way down correct the estimate: scroll to the end again
+        page.evaluate("() => { const b = document.querySelector('.al-rows'); b.scrollTop = b.scrollHeight; }")
+        page.wait_for_timeout(100)
+    last = page.locator('.al-row[data-id="long399"]')
+    assert last.is_visible() and "line 399" in last.inner_text()
+    box, row = (page.evaluate(f"document.querySelector('{s}').getBoundingClientRect().bottom")
+                for s in (".al-rows", '.al-row[data-id="long399"]'))
+    assert abs(box - row) < 12  # the spacers add up: the last row ends where the pane does
+    assert 0 < rows.count() < n // 4
+    # a segment far from the rendered rows is selected (review-queue link): its row is built and shown
+    page.evaluate(f"location.hash = 'rec={rec.id}&seg=long150'")
+    page.wait_for_selector('.al-row.sel[data-id="long150"]', timeout=5000)
+    assert page.locator('.al-row[data-id="long150"]').is_visible()
+    page.keyboard.press("ArrowDown")  # keyboard next
+    page.wait_for_selector('.al-row.sel[data-id="long151"]', timeout=5000)
+    assert page.locator(".al-row.sel").count() == 1 and 0 < rows.count() < n // 4
+    ctx.close()

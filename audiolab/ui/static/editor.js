@@ -507,14 +507,90 @@
   }
 
   // ---------- transcript pane ----------
-  const rowEls = new Map();
+  // Virtualized: only the rows near the view (VMARGIN rows either side) exist in the DOM, between two
+  // spacers that keep the scroll height. Row heights are measured once a row is built; rows never
+  // built count with the average measured height. A row being edited stays in the DOM.
+  const VMARGIN = 30, VPAD = 4;
+  const rowEls = new Map(), rowH = new Map();
+  const VW = { a: -1, b: -1, idx: new Map(), off: null, est: 0, dirty: true };
+  const rowsBox = $(".al-rows"), padTop = el("div", "al-vpad"), padBot = el("div", "al-vpad");
   function renderRows() {
-    const box = $(".al-rows"); box.textContent = ""; rowEls.clear();
-    const frag = document.createDocumentFragment();
-    for (const s of S.segs) { const r = buildRow(s); rowEls.set(s.id, r); frag.appendChild(r); }
-    if (!S.segs.length) frag.appendChild(el("div", "al-empty", "No segments yet. Drag in a speaker lane to create one, or pre-label the recording in the Library tab."));
-    box.appendChild(frag);
+    rowsBox.textContent = ""; rowEls.clear(); curRow = null; curWord = null;
+    VW.a = VW.b = -1; VW.idx = new Map(S.segs.map((s, i) => [s.id, i])); VW.dirty = true;
+    if (!S.segs.length) { rowsBox.appendChild(el("div", "al-empty", "No segments yet. Drag in a speaker lane to create one, or pre-label the recording in the Library tab.")); return; }
+    padTop.style.height = padBot.style.height = "0px";
+    rowsBox.append(padTop, padBot);
+    renderWindow();
   }
+  function rowHeight(i) { const h = rowH.get(S.segs[i].id); return h === undefined ? (VW.est || 56) : h; }
+  function offsets() {
+    if (VW.dirty) {
+      const n = S.segs.length, off = new Float64Array(n + 1);
+      for (let i = 0; i < n; i++) off[i + 1] = off[i] + rowHeight(i);
+      VW.off = off; VW.dirty = false;
+    }
+    return VW.off;
+  }
+  function rowAt(y) {  // index of the row covering y (px from the top of the first row)
+    const off = offsets(); let lo = 0, hi = S.segs.length - 1;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (off[m] <= y) lo = m; else hi = m - 1; }
+    return lo;
+  }
+  function renderWindow() {
+    const n = S.segs.length; if (!n || !padTop.isConnected) return;
+    const H = rowsBox.clientHeight || 460, top = Math.max(0, rowsBox.scrollTop - VPAD);
+    let a = Math.max(0, rowAt(top) - VMARGIN), b = Math.min(n - 1, rowAt(top + H) + VMARGIN);
+    const ed = V.editing ? VW.idx.get(V.editing.id) : undefined;
+    if (ed !== undefined) { a = Math.min(a, ed); b = Math.max(b, ed); }
+    if (a === VW.a && b === VW.b) return;
+    for (const [id, r] of rowEls) { const i = VW.idx.get(id); if (i === undefined || i < a || i > b) { r.remove(); rowEls.delete(id); } }
+    const fresh = [];
+    let prev = padTop;
+    for (let i = a; i <= b; i++) {
+      const s = S.segs[i]; let r = rowEls.get(s.id);
+      if (!r) { r = buildRow(s); rowEls.set(s.id, r); fresh.push(r); }
+      if (prev.nextSibling !== r) prev.after(r);
+      prev = r;
+    }
+    VW.a = a; VW.b = b;
+    const off = offsets();
+    padTop.style.height = off[a] + "px"; padBot.style.height = (off[n] - off[b + 1]) + "px";
+    measure(fresh);
+    syncMarks();
+  }
+  function measure(rows) {
+    let sum = 0, cnt = 0;
+    for (const r of rows) {
+      const h = r.offsetHeight; if (!h) continue;  // hidden tab: nothing to measure yet
+      sum += h; cnt++;
+      if (rowH.get(r.dataset.id) !== h) { rowH.set(r.dataset.id, h); VW.dirty = true; }
+    }
+    if (!VW.est && cnt) { VW.est = sum / cnt; VW.dirty = true; }
+    if (VW.dirty && VW.a >= 0) {  // the spacers stand for rows outside the window only: keep them exact
+      const off = offsets(), n = S.segs.length;
+      padTop.style.height = off[VW.a] + "px"; padBot.style.height = (off[n] - off[VW.b + 1]) + "px";
+    }
+  }
+  // The row of segment `id`, scrolled into the pane's view (built first if it is outside the window).
+  function revealRow(id) {
+    let r = rowEls.get(id);
+    if (!r) {
+      const i = VW.idx.get(id); if (i === undefined) return null;
+      const off = offsets(), H = rowsBox.clientHeight || 460, y = off[i] + VPAD, h = rowHeight(i);
+      if (y < rowsBox.scrollTop) rowsBox.scrollTop = y; else if (y + h > rowsBox.scrollTop + H) rowsBox.scrollTop = y + h - H;
+      renderWindow(); r = rowEls.get(id);
+    }
+    if (r) r.scrollIntoView({ block: "nearest" });
+    return r || null;
+  }
+  rowsBox.addEventListener("scroll", renderWindow, { passive: true });
+  let rowsW = 0;
+  new ResizeObserver(() => {
+    const w = rowsBox.clientWidth; if (!padTop.isConnected || w === rowsW) return;
+    rowsW = w;
+    // a new width changes the rows' heights: measure the built ones again
+    rowH.clear(); VW.dirty = true; measure(rowEls.values()); VW.a = VW.b = -1; renderWindow();
+  }).observe(rowsBox);
   function buildRow(s) {
     const row = el("div", "al-row"); row.dataset.id = s.id;
     fillRow(row, s);
@@ -546,24 +622,28 @@
     row.appendChild(tx);
   }
   function updateRow(s) {
-    const r = rowEls.get(s.id); if (r) fillRow(r, s);
+    const r = rowEls.get(s.id); if (!r) return;
+    fillRow(r, s); if (r === curRow) { curRow = null; curWord = null; syncMarks(); }
+    measure([r]);
   }
-  let curRow = null, curWord = null;
+  // The segment under the playhead (`playing`) and its word (`now`), kept on whichever row element shows it.
+  let curId = null, curWordI = -1, curRow = null, curWord = null;
+  function syncMarks() {
+    const r = curId ? rowEls.get(curId) || null : null;
+    if (r !== curRow) { if (curRow) curRow.classList.remove("playing"); curRow = r; if (r) r.classList.add("playing"); }
+    const w = r && curWordI >= 0 ? r.querySelector('.al-word[data-i="' + curWordI + '"]') : null;
+    if (w !== curWord) { if (curWord) curWord.classList.remove("now"); curWord = w; if (w) w.classList.add("now"); }
+  }
   function followTranscript(t) {
     let cur = null;
     for (const s of S.segs) { if (s.start <= t && t < s.end) { cur = s; break; } if (s.start > t) break; }
-    const r = cur ? rowEls.get(cur.id) : null;
-    if (r !== curRow) {
-      if (curRow) curRow.classList.remove("playing");
-      curRow = r;
-      if (r) { r.classList.add("playing"); if (V.playing && $(".al-followcb").checked && !V.editing) r.scrollIntoView({ block: "nearest" }); }
+    const id = cur ? cur.id : null;
+    curWordI = cur && cur.words ? cur.words.findIndex((w) => w[0] <= t && t < w[1]) : -1;
+    if (id !== curId) {
+      curId = id;
+      if (cur && V.playing && $(".al-followcb").checked && !V.editing) revealRow(cur.id);
     }
-    if (curWord) curWord.classList.remove("now");
-    curWord = null;
-    if (r && cur.words) {
-      const i = cur.words.findIndex((w) => w[0] <= t && t < w[1]);
-      if (i >= 0) { curWord = r.querySelector('.al-word[data-i="' + i + '"]'); if (curWord) curWord.classList.add("now"); }
-    }
+    syncMarks();
   }
   $(".al-rows").addEventListener("click", (e) => {
     const row = e.target.closest(".al-row"); if (!row || V.editing) return;
@@ -574,8 +654,9 @@
   $(".al-rows").addEventListener("dblclick", (e) => { const row = e.target.closest(".al-row"); if (row) startEdit(row.dataset.id); });
 
   function startEdit(id) {
-    const s = S.byId.get(id), row = rowEls.get(id); if (!s || !row) return;
+    const s = S.byId.get(id); if (!s) return;
     select(id, "segment", false);
+    const row = revealRow(id); if (!row) return;
     const tx = row.querySelector(".al-text");
     const ta = el("textarea", "al-edit"); ta.value = s.text; ta.rows = Math.max(2, Math.ceil((s.text.length + 1) / 70));
     tx.replaceWith(ta); ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length);
@@ -609,7 +690,7 @@
     const prev = V.sel; V.sel = id; V.selKind = kind;
     if (prev && rowEls.get(prev)) rowEls.get(prev).classList.remove("sel");
     const o = kind === "segment" ? S.byId.get(id) : S.tags.find((t) => t.id === id);
-    if (kind === "segment" && rowEls.get(id)) { rowEls.get(id).classList.add("sel"); rowEls.get(id).scrollIntoView({ block: "nearest" }); }
+    if (kind === "segment") { const r = revealRow(id); if (r) r.classList.add("sel"); }
     if (o && seekTo) seek(o.start);
     if (o && (o.start < V.start || o.start > viewEnd())) { V.start = o.start - V.width * V.mpp * 0.2; clampView(); refresh(); } else draw();
     renderInspector();
