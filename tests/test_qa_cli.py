@@ -48,7 +48,7 @@ def scenario(wb, db_path):
     rv.assign(wb, [rec.id], "alice", independent=True)
     rv.assign(wb, [rec.id], "bob", independent=True)
     ta, tb = rv.working_tier(wb, rec.id, "alice"), rv.working_tier(wb, rec.id, "bob")
-    diane, sheila = speakers["Diane"].id, speakers["Sheila"].id
+    diane = speakers["Diane"].id
 
     def mine(tier, k):
         return wb.transcript(rec.id).segments_of(tier.id)[k]

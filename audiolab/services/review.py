@@ -46,10 +46,9 @@ from audiolab.core.model import (
 from audiolab.errors import AuthError, NotFoundError, ValidationError
 from audiolab.qa import versions as ver
 from audiolab.qa.agreement import align_annotations
-from audiolab.qa.compare import QaOptions, compare_versions, emotion_alpha_of, in_spans
+from audiolab.qa.compare import QaOptions, compare_versions, emotion_alpha_of
 from audiolab.qa.queue import QueueItem, QueueOptions, rank, score_transcript
 from audiolab.services import Workbench
-from audiolab.storage import repository
 from audiolab.storage.db import utcnow
 from audiolab.storage.edits import Change
 
