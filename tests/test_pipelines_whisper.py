@@ -62,3 +62,42 @@ def test_progress_and_cancel(asr) -> None:
     assert seen and seen[-1][0] == seen[-1][1] == len(audio) * 1000 // 16000
     with pytest.raises(Cancelled):
         whisper.transcribe(audio, whisper.TranscribeOptions(), cancel=lambda: True)
+
+
+def test_batched_inference_on_a_long_reading() -> None:
+    """Files at or above ``batch_threshold_s`` go through faster-whisper's batched pipeline."""
+    from audiolab.pipelines import whisper
+
+    audio = load_audio(shared_file("asr_en/librivox_sonnet001.mp3"))  # 53 s
+    opts = whisper.TranscribeOptions(model="tiny.en", batch_threshold_s=30.0)
+    result = whisper.transcribe(audio, opts)
+    assert result.stats["batched"] is True
+    assert whisper.transcribe(audio[: 16000 * 20], opts).stats["batched"] is False
+    reference = shared_file("asr_en/librivox_sonnet001.txt").read_text().splitlines()
+    reference[0] = "one" if reference[0].strip() == "1" else reference[0]  # the reader says the number
+    hyp = " ".join(s.text for s in result.segments)
+    wer = jiwer.wer(normalize(" ".join(reference)), normalize(hyp))
+    assert wer <= 0.15, f"batched WER {wer:.3f}: {hyp!r}"
+    starts = [s.span.start_ms for s in result.segments]
+    assert starts == sorted(starts) and result.segments[-1].span.end_ms <= result.duration_ms + 500
+    assert all(w.probability is not None for s in result.segments for w in s.words)
+
+
+def _picovoice() -> list[dict[str, str]]:
+    with open(shared_file("asr_multilingual/picovoice_transcripts.tsv"), newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "pt"])
+def test_embedded_base_model_transcribes_other_languages(lang: str) -> None:
+    """The multilingual ``base`` (joined from its two registry packages) detects and transcribes."""
+    from audiolab.pipelines import whisper
+
+    row = next(r for r in _picovoice() if r["language"] == lang)
+    audio = load_audio(shared_file(f"asr_multilingual/{row['file']}"))
+    result = whisper.transcribe(audio, whisper.TranscribeOptions(model="base"))  # language detected
+    assert result.language == lang and result.language_probability > 0.5
+    hyp = " ".join(s.text for s in result.segments)
+    wer = jiwer.wer(normalize(row["transcript_with_punctuation"]), normalize(hyp))
+    assert wer <= 0.15, f"{lang}: WER {wer:.3f}: {hyp!r}"
+    assert {s.language for s in result.segments} == {lang}
