@@ -205,9 +205,14 @@ def test_stale_edit_is_refused_and_shown(app, browser):
     wb, rid = app["wb"], app["rid"]
     ctx_a, a = open_editor(browser, app["url"], rid)
     ctx_b, b = open_editor(browser, app["url"], rid)
+    # B opens the segment's text first, A saves while B types: B's save names a stale version
+    # (the editors' live updates leave a segment being typed alone).
+    click_row(b, "seg011")
+    b.keyboard.press("Enter")
     for page, text in ((a, "First annotator's words."), (b, "Second annotator's words.")):
-        click_row(page, "seg011")
-        page.keyboard.press("Enter")
+        if page is a:
+            click_row(page, "seg011")
+            page.keyboard.press("Enter")
         page.fill(".al-edit", text)
         page.keyboard.press("Enter")
         page.wait_for_function("document.querySelector('.al-saved').textContent !== ''", timeout=10000)
@@ -217,6 +222,41 @@ def test_stale_edit_is_refused_and_shown(app, browser):
     assert seg(wb, "seg011").text == "First annotator's words."
     assert b.locator('.al-row[data-id="seg011"] .al-text').inner_text().strip() == "First annotator's words."
     b.screenshot(path=str(ARTIFACTS / "editor_conflict.png"))
+    ctx_a.close()
+    ctx_b.close()
+
+
+def test_other_peoples_edits_appear_without_reload(app, browser):
+    wb, rid = app["wb"], app["rid"]
+    ctx_a, a = open_editor(browser, app["url"], rid)
+    ctx_b, b = open_editor(browser, app["url"], rid)
+    b.evaluate("window.__sameDocument = true")
+    # B is typing in seg008 when the others' changes arrive: the typed text must survive.
+    click_row(b, "seg008")
+    b.keyboard.press("Enter")
+    b.fill(".al-edit", "B is still typing this")
+    # A, in another browser, corrects seg007
+    click_row(a, "seg007")
+    a.keyboard.press("Enter")
+    a.fill(".al-edit", "Corrected by the other tab.")
+    a.keyboard.press("Enter")
+    wait_db(a, lambda: seg(wb, "seg007").text == "Corrected by the other tab.", "A's text")
+    # someone else (another tool, another user) deletes seg009 and rewrites seg008
+    s9, s8 = seg(wb, "seg009"), seg(wb, "seg008")
+    wb.apply(rid, [Change.delete(s9), Change.update(dataclasses.replace(s8, text="carol's version"))], "carol", "cleanup")
+    b.wait_for_function("document.querySelector('.al-row[data-id=\"seg007\"] .al-text') &&"
+                        " document.querySelector('.al-row[data-id=\"seg007\"] .al-text').textContent.includes('Corrected by the other tab.')",
+                        timeout=15000)
+    b.wait_for_function("!document.querySelector('.al-row[data-id=\"seg009\"]')", timeout=15000)
+    assert b.evaluate("window.__sameDocument === true")  # no reload
+    assert "Updated: 1 change by carol" in b.locator(".al-toasts").inner_text()  # A is the same user: not announced
+    assert b.input_value(".al-edit") == "B is still typing this"  # not overwritten
+    b.keyboard.press("Enter")  # saving it meets the conflict, and B's words are shown, not lost
+    b.wait_for_selector(".al-toast.al-conflict", timeout=10000)
+    assert "B is still typing this" in b.locator(".al-toast.al-conflict").inner_text()
+    assert seg(wb, "seg008").text == "carol's version"
+    assert b.locator('.al-row[data-id="seg008"] .al-text').inner_text().strip() == "carol's version"
+    b.screenshot(path=str(ARTIFACTS / "editor_live_update.png"))
     ctx_a.close()
     ctx_b.close()
 

@@ -130,10 +130,9 @@ def _video_json(tr: Transcript) -> dict[str, Any] | None:
 def editor_state(wb: Workbench, recording_id: str, username: str) -> dict[str, Any]:
     """Everything the editor shows for one recording, as the user's working tier sees it."""
     rec = wb.recording(recording_id)
+    tier = working_tier(wb, rec.id, username)  # may make the user's independent copy
+    seq = latest_seq(wb, rec.id)  # before the read: a change made meanwhile is sent again, not lost
     tr = wb.transcript(rec.id)
-    tier = working_tier(wb, rec.id, username, tr)
-    if tr.tier(tier.id) is None:  # an independent copy made just now: read it
-        tr = wb.transcript(rec.id)
     _OPENED[(str(wb.db.path), rec.id, username)] = tier.id
     scope = undo_scope(tier)
     can_undo, can_redo = edits.can_undo_redo(wb.db, rec.id, scope)
@@ -151,7 +150,7 @@ def editor_state(wb: Workbench, recording_id: str, username: str) -> dict[str, A
         "vocab": {k.value: vocab_json(repository.get_vocabulary(wb.db, rec.project, k))
                   for k in (TagKind.EMOTION, TagKind.SOUND_EVENT)},
         "peaks": peak_levels,
-        "can_undo": can_undo, "can_redo": can_redo,
+        "can_undo": can_undo, "can_redo": can_redo, "seq": seq,
     }
 
 
@@ -343,6 +342,70 @@ def apply_action(wb: Workbench, recording_id: str, username: str, action: dict[s
         return {"ok": False, "message": str(exc)}
     out["can_undo"], out["can_redo"] = edits.can_undo_redo(wb.db, rec_id, undo_scope(tier))
     return out
+
+
+def latest_seq(wb: Workbench, recording_id: str) -> int:
+    """The sequence number of the newest edit batch of a recording (0 before any)."""
+    row = wb.db.query_one("SELECT MAX(seq) AS seq FROM edit_batches WHERE recording_id = ?", (recording_id,))
+    return int(row["seq"] or 0) if row else 0
+
+
+def changes_since(wb: Workbench, recording_id: str, username: str, since: int) -> dict[str, Any]:
+    """What other people (or another tab, or a pre-labeling run) changed since batch ``since``.
+
+    The editor polls this so everyone looking at a recording sees the others' edits without
+    reloading. Only what ``username``'s editor shows is returned (their working tier's segments,
+    the tags visible there, the speakers), each as stored now, so an entity changed several times
+    comes once; ``deleted`` lists ids that no longer exist. ``seq`` is the batch to ask from next.
+
+    Returns:
+        ``{"ok": True, "seq", "segments", "speakers", "tags", "deleted", "by", "authors", "can_undo",
+        "can_redo"}``; ``by`` maps each entity another person changed last to that person,
+        ``authors`` lists them.
+    """
+    rec_id = wb.recording(recording_id).id
+    tier = _edit_tier(wb, rec_id, username)
+    seq = latest_seq(wb, rec_id)
+    out: dict[str, Any] = {"ok": True, "seq": seq, "segments": [], "speakers": [], "tags": [], "deleted": [],
+                           "by": {}, "authors": []}
+    if since >= seq:
+        return out
+    rows = wb.db.query(
+        "SELECT e.entity, e.entity_id, b.author FROM edits e JOIN edit_batches b ON e.batch_id = b.id"
+        " WHERE b.recording_id = ? AND b.seq > ? AND b.seq <= ? ORDER BY e.id DESC", (rec_id, int(since), seq))
+    seen: set[tuple[str, str]] = set()  # newest edit first: each entity once, with its last author
+    tier_roles: dict[str, TierRole | None] = {}
+    for r in rows:
+        key = (r["entity"], r["entity_id"])
+        if key in seen or r["entity"] not in _JSON_BY_ENTITY:
+            continue
+        seen.add(key)
+        value = MAPPERS[r["entity"]].get(wb.db, r["entity_id"])
+        if value is None:
+            out["deleted"].append(r["entity_id"])
+        elif isinstance(value, Segment) and value.tier_id == tier.id:
+            out["segments"].append(segment_json(value))
+        elif isinstance(value, Speaker):
+            out["speakers"].append(speaker_json(value))
+        elif isinstance(value, Tag) and _tag_shown(wb, value, tier, tier_roles):
+            out["tags"].append(tag_json(value))
+        else:
+            continue
+        if r["author"] != username:
+            out["by"][r["entity_id"]] = r["author"]
+    out["authors"] = sorted(set(out["by"].values()))
+    out["can_undo"], out["can_redo"] = edits.can_undo_redo(wb.db, rec_id, undo_scope(tier))
+    return out
+
+
+def _tag_shown(wb: Workbench, tag: Tag, tier: Tier, roles: dict[str, TierRole | None]) -> bool:
+    """:func:`_tag_visible` without reading the whole transcript."""
+    if tier.role == TierRole.ANNOTATION:
+        return tag.tier_id == tier.id
+    if tag.tier_id not in roles:
+        owner = MAPPERS["tier"].get(wb.db, tag.tier_id) if tag.tier_id else None
+        roles[tag.tier_id] = owner.role if owner is not None else None
+    return roles[tag.tier_id] != TierRole.ANNOTATION
 
 
 def set_vocabulary(wb: Workbench, recording_id: str, kind: str, entries: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -160,6 +160,13 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         except AudiolabError as exc:
             return {"ok": False, "message": str(exc)}
 
+    def changes(payload: dict, request: gr.Request) -> dict:
+        try:
+            user = current_user(request)
+            return session.changes_since(wb, _rec_id(payload), user, int(payload.get("since", 0)))
+        except (AudiolabError, ValueError, TypeError) as exc:
+            return {"ok": False, "message": str(exc)}
+
     def history(payload: dict, request: gr.Request) -> dict:
         try:
             current_user(request)
@@ -188,7 +195,7 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         html_template="<div class='al-host'></div>",
         js_on_load=static_text("editor.js"),
         head="<style>" + static_text("editor.css").replace("</", "") + "</style>",
-        server_functions=[load, peaks, edit, history, vocab, recordings, spectrogram],
+        server_functions=[load, peaks, edit, changes, history, vocab, recordings, spectrogram],
         initial_recording=initial_recording or "",
         elem_id="audiolab-editor",
         apply_default_css=False,

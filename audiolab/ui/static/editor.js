@@ -1,5 +1,5 @@
 // audiolab waveform + transcript editor. Runs as gr.HTML js_on_load: `element`, `props`,
-// `server` (Python functions: load, peaks, edit, history, vocab, recordings, spectrogram) are given.
+// `server` (Python functions: load, peaks, edit, changes, history, vocab, recordings, spectrogram) are given.
 // Every piece of user text (transcripts, speaker names, tags, notes) goes into the page through
 // textContent / value / canvas fillText, never innerHTML. Times are integer milliseconds.
 (function () {
@@ -71,7 +71,8 @@
   const cv = { ov: $(".al-overview"), ruler: $(".al-ruler"), spec: $(".al-spec"), main: $(".al-main") };
 
   const S = { rec: null, segs: [], byId: new Map(), speakers: [], tags: [], vocab: { emotion: [], sound_event: [] },
-              tier: null, canUndo: false, canRedo: false, peaks: [], user: "" };
+              tier: null, canUndo: false, canRedo: false, peaks: [], user: "", seq: 0 };
+  const POLL_MS = 3000;  // how often the editor asks for other people's edits
   const V = { start: 0, mpp: 100, width: 800, sel: null, selKind: null, range: null, loop: false, stopAt: null,
               lanes: [], drag: null, playing: false, ready: false, editing: null, gain: 1 };
   const chunks = new Map(), pending = new Set();
@@ -158,7 +159,7 @@
   }
   function applyState(st) {
     S.rec = st.recording; S.tier = st.tier; S.user = st.user; S.speakers = st.speakers; S.tags = st.tags;
-    S.vocab = st.vocab; S.peaks = st.peaks; S.canUndo = st.can_undo; S.canRedo = st.can_redo;
+    S.vocab = st.vocab; S.peaks = st.peaks; S.canUndo = st.can_undo; S.canRedo = st.can_redo; S.seq = st.seq || 0;
     S.segs = st.segments; S.byId = new Map(S.segs.map((s) => [s.id, s])); resort();
     chunks.clear();
     $(".al-user").textContent = "✎ " + S.user + (S.tier && S.tier.role === "annotation" ? " (own copy)" : "");
@@ -515,11 +516,16 @@
   const VW = { a: -1, b: -1, idx: new Map(), off: null, est: 0, dirty: true };
   const rowsBox = $(".al-rows"), padTop = el("div", "al-vpad"), padBot = el("div", "al-vpad");
   function renderRows() {
-    rowsBox.textContent = ""; rowEls.clear(); curRow = null; curWord = null;
+    // The row whose text is being typed stays where it is (taking it out of the page would end
+    // the typing); the others are rebuilt around it.
+    const keep = V.editing && S.byId.has(V.editing.id) ? rowEls.get(V.editing.id) : null;
+    for (const c of [...rowsBox.childNodes]) if (c !== keep) c.remove();
+    rowEls.clear(); curRow = null; curWord = null;
+    if (keep) rowEls.set(V.editing.id, keep);
     VW.a = VW.b = -1; VW.idx = new Map(S.segs.map((s, i) => [s.id, i])); VW.dirty = true;
     if (!S.segs.length) { rowsBox.appendChild(el("div", "al-empty", "No segments yet. Drag in a speaker lane to create one, or pre-label the recording in the Library tab.")); return; }
     padTop.style.height = padBot.style.height = "0px";
-    rowsBox.append(padTop, padBot);
+    rowsBox.prepend(padTop); rowsBox.append(padBot);
     renderWindow();
   }
   function rowHeight(i) { const h = rowH.get(S.segs[i].id); return h === undefined ? (VW.est || 56) : h; }
@@ -622,7 +628,7 @@
     row.appendChild(tx);
   }
   function updateRow(s) {
-    const r = rowEls.get(s.id); if (!r) return;
+    const r = rowEls.get(s.id); if (!r || (V.editing && V.editing.id === s.id)) return;  // refreshed when the typing ends
     fillRow(r, s); if (r === curRow) { curRow = null; curWord = null; syncMarks(); }
     measure([r]);
   }
@@ -886,6 +892,42 @@
     return inflight;
   }
   function updateUndo() { $(".al-undo").disabled = !S.canUndo; $(".al-redo").disabled = !S.canRedo; }
+
+  // ---------- other people's edits ----------
+  // Every few seconds (while the editor is on screen) ask what changed since the last batch seen
+  // and merge it. The poll queues behind this tab's own edits, so answers apply in order; an
+  // entity this tab already holds in the same or a newer version is left alone, and so is the
+  // segment whose text is being typed (saving it then meets the usual conflict, with the text).
+  function newer(have, got) { return !have || (got.version || 0) > (have.version || 0); }
+  function poll() {
+    if (!S.rec || !V.ready || document.hidden || root.offsetParent === null) return inflight;
+    const rec = S.rec.id, since = S.seq;
+    const run = async () => {
+      if (!S.rec || S.rec.id !== rec) return null;
+      let r;
+      try { r = await server.changes({ recording: rec, since }); } catch (e) { return null; }
+      if (!r || !r.ok || !S.rec || S.rec.id !== rec) return r;
+      S.seq = Math.max(S.seq, r.seq || 0);
+      const editing = V.editing && V.editing.id;
+      const segs = r.segments.filter((s) => s.id !== editing && newer(S.byId.get(s.id), s));
+      const tags = r.tags.filter((t) => newer(S.tags.find((x) => x.id === t.id), t));
+      const speakers = r.speakers.filter((s) => newer(S.speakers.find((x) => x.id === s.id), s));
+      const deleted = r.deleted.filter((id) => id !== editing && (S.byId.has(id) || S.tags.some((t) => t.id === id) || S.speakers.some((s) => s.id === id)));
+      const ids = [...segs, ...tags, ...speakers].map((x) => x.id).concat(deleted);
+      if (ids.length) {
+        applyChanges({ segments: segs, tags, speakers, deleted, can_undo: r.can_undo, can_redo: r.can_redo });
+        const theirs = ids.filter((id) => r.by[id]), who = [...new Set(theirs.map((id) => r.by[id]))].sort();
+        if (theirs.length) toast("Updated: " + theirs.length + (theirs.length === 1 ? " change" : " changes") + " by " + who.join(", "), "info", 4000);
+        root.dataset.remoteChanges = String(Number(root.dataset.remoteChanges || 0) + ids.length);
+      }
+      return r;
+    };
+    inflight = inflight.then(run, run);
+    return inflight;
+  }
+  setInterval(poll, POLL_MS);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
+
   function splitAtPlayhead() {
     const t = Math.round(nowMs());
     const s = (V.selKind === "segment" && S.byId.get(V.sel) && S.byId.get(V.sel).start < t && t < S.byId.get(V.sel).end) ? S.byId.get(V.sel) : S.segs.find((g) => g.start < t && t < g.end);
@@ -1064,7 +1106,7 @@
   new ResizeObserver(() => { if (S.rec) { const span = V.width * V.mpp; resize(); if (span) V.mpp = Math.max(0.5, Math.min(span / V.width, S.rec.duration / V.width)); clampView(); refresh(); } }).observe($(".al-wavebox"));
   window.addEventListener("hashchange", () => { const r = hashRec(); if (r && (!S.rec || r !== S.rec.id)) open(r); else if (r && V.ready) hashAnchor(); });
   window.audiolabEditor = {
-    state: S, view: V, open, seek, media: () => media, edit,
+    state: S, view: V, open, seek, media: () => media, edit, poll,
     timeToX: (t) => { const r = cv.main.getBoundingClientRect(); return r.left + t2x(t); },
     laneCenterY: (i) => { const r = cv.main.getBoundingClientRect(); return r.top + laneY(i) + LANE_H / 2; },
     laneOfSegment: (id) => laneOfSeg(S.byId.get(id)), laneOfKind: (k) => V.lanes.findIndex((l) => l.kind === k),
