@@ -49,6 +49,14 @@ def test_cli_export_import_lint(tmp_path: Path, capsys: pytest.CaptureFixture[st
                  "--start-tc", "01:00:00;00", "--snap-to-frames"]) == 0
     text = out.read_text()
     assert "01:00:00.200 --> 01:00:01.001" in text and "<v Ann>Hello there." in text
+    # the video-time file comes back (say, from a subtitle editor) and is imported as a reference
+    capsys.readouterr()
+    assert main(["import", str(out), "--recording", rid, "--db", db, "--as", "reference", "--tier-name", "back",
+                 "--fps", "30000/1001", "--clock", "video", "--start-tc", "01:00:00;00"]) == 0
+    back = next(x for x in wb.transcript(rid).tiers if x.name == "back")
+    assert [(x.span.start_ms, x.span.end_ms) for x in wb.transcript(rid).segments_of(back.id)] == [(200, 1001), (1101, 2402)]
+    assert main(["import", str(out), "--recording", rid, "--db", db]) == 1  # read as media time: past the end
+    assert "import it with --clock video" in capsys.readouterr().err
     assert main(["export", "--all", "-f", "srt", "-o", str(tmp_path / "all"), "--db", db]) == 0
     assert len(list((tmp_path / "all").glob("*.srt"))) == 1
     capsys.readouterr()

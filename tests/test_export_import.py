@@ -25,7 +25,7 @@ from audiolab.core.model import (
     VideoInfo,
     Word,
 )
-from audiolab.errors import ImportFormatError
+from audiolab.errors import ImportFormatError, ValidationError
 from audiolab.export import ExportOptions, dumps, json_full, write_transcript
 from audiolab.services.exporting import export_recording, import_file
 from audiolab.storage.edits import Change
@@ -310,6 +310,42 @@ def test_big_buck_bunny_start_offset_in_video_clock(wb, tmp_path: Path) -> None:
     assert "00:00:00,997 --> 00:00:01,997" in video
     csv_text = export_recording(wb, rec.id, "csv", tmp_path / "v.csv", ExportOptions(clock="video")).read_text()
     assert ",00:00:01:00,00:00:02:00," in csv_text  # 997 ms is nearest frame 24 (23.93), 1997 ms frame 48
+
+
+@pytest.mark.parametrize(("fps", "start_tc"), [(None, "01:00:00:00"), ("30000/1001", "00:59:59;28"), ("25", None)],
+                         ids=["24-video-1h", "29.97DF", "25-no-tc"])
+@pytest.mark.parametrize("fmt", ["srt", "vtt", "textgrid", "eaf", "json"])
+def test_video_time_exports_import_back_to_media_time(wb, tmp_path: Path, fps, start_tc, fmt: str) -> None:
+    """A file exported in video time (start offset, start timecode) imports back onto the same media times."""
+    from audiolab.export.timecode import parse_fps
+
+    rec = wb.ingest_file(shared_file("video/big_buck_bunny_0_30.webm")).recording
+    assert rec.video is not None and rec.video.start_offset_ms == 3
+    spans = [(1000, 2000), (2500, 4210), (29_000, 29_990)]
+    segs = [Segment(f"v{i}", rec.id, f"{rec.id}-transcript", Span(a, b), f"line {i}", words=(Word(Span(a, b), "line"),),
+                    origin=Origin.HUMAN) for i, (a, b) in enumerate(spans)]
+    wb.apply(rec.id, [Change.create(x) for x in segs], "tester")
+    opts = ExportOptions(clock="video", fps=parse_fps(fps) if fps else None, start_tc=start_tc)
+    out = export_recording(wb, rec.id, fmt, tmp_path / f"v.{fmt}", opts)
+    if fmt == "json":  # always media time: asking for video time is refused, not applied twice
+        with pytest.raises(ValidationError, match="always written in media time"):
+            import_file(wb, out, rec.id, time=opts)
+        return
+    if start_tc and fmt in ("srt", "vtt"):
+        assert "01:00:00" in out.read_text()  # 0.997 s of video after the start timecode (or 1 s before it)
+    res = import_file(wb, out, rec.id, as_="reference", tier_name="back", time=opts)
+    got = sorted((x.span.start_ms, x.span.end_ms) for x in wb.transcript(rec.id).segments_of(res.tier.id))
+    assert got == spans, f"{fmt}: {got}"
+
+
+def test_video_time_before_the_first_frame_is_refused(wb, tmp_path: Path) -> None:
+    rec = wb.ingest_file(shared_file("video/big_buck_bunny_0_30.webm")).recording
+    path = tmp_path / "early.srt"
+    path.write_text("1\n01:00:01,000 --> 01:00:02,000\nfine\n\n2\n00:00:01,000 --> 00:00:02,000\nmedia time?\n")
+    before = _counts(wb)
+    with pytest.raises(ImportFormatError, match="before the video's first frame") as err:
+        import_file(wb, path, rec.id, time=ExportOptions(clock="video", start_tc="01:00:00:00"))
+    assert err.value.line == 6 and _counts(wb) == before
 
 
 def test_jsonl_cuts_segment_clips(wb, rec_id: str, tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", help="text encoding when the file is not UTF-8 and does not say")
     p.add_argument("--tier-name", help="name of the reference tier")
     p.add_argument("--author", default=None, help="who imports (default: $USER)")
+    _add_time_args(p, importing=True)
     add_db_arg(p)
     p.set_defaults(func=cmd_import)
 
@@ -59,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_lint)
 
 
-def _add_time_args(p: argparse.ArgumentParser) -> None:
+def _add_time_args(p: argparse.ArgumentParser, importing: bool = False) -> None:
     p.add_argument("--fps", metavar="RATE", help="frame rate, e.g. 25 or 30000/1001 (default: the video's)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--drop-frame", dest="drop_frame", action="store_true", default=None,
@@ -68,8 +69,10 @@ def _add_time_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start-tc", metavar="TC", help="timecode of the first video frame, e.g. 01:00:00;00")
     p.add_argument("--offset-ms", type=int, help="video start minus audio start (default: as probed)")
     p.add_argument("--clock", choices=("media", "video"), default="media",
-                   help="media: times in the audio; video: since the first frame, plus the start timecode")
-    p.add_argument("--snap-to-frames", action="store_true", help="move starts and ends to the nearest frame boundary")
+                   help="media: times in the audio; video: since the first frame, plus the start timecode"
+                        + ("; the file's times are mapped back to media time" if importing else ""))
+    if not importing:
+        p.add_argument("--snap-to-frames", action="store_true", help="move starts and ends to the nearest frame boundary")
 
 
 def _options(args: argparse.Namespace, **extra: object):  # noqa: ANN202 - ExportOptions
@@ -78,7 +81,7 @@ def _options(args: argparse.Namespace, **extra: object):  # noqa: ANN202 - Expor
 
     return ExportOptions(
         fps=parse_fps(args.fps) if args.fps else None, drop_frame=args.drop_frame, start_tc=args.start_tc,
-        offset_ms=args.offset_ms, clock=args.clock, snap_to_frames=args.snap_to_frames,
+        offset_ms=args.offset_ms, clock=args.clock, snap_to_frames=getattr(args, "snap_to_frames", False),
         tier=getattr(args, "tier", None), **extra)  # type: ignore[arg-type]
 
 
@@ -108,7 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     wb = workbench(args)
     res = import_file(wb, args.file, args.recording, args.format, args.as_, args.encoding,
-                      args.author or getpass.getuser(), args.tier_name)
+                      args.author or getpass.getuser(), args.tier_name, time=_options(args))
     print(f"imported {res.segments} segments, {res.tags} tags into tier '{res.tier.name}' "
           f"({res.speakers_created} new speakers); undo with: audiolab undo {args.recording}")
     return 0

@@ -133,6 +133,17 @@ class TimeMap:
             start_ms, end_ms = start_ms + self.base, end_ms + self.base
         return start_ms, end_ms
 
+    def to_media(self, ms: int) -> int:
+        """The inverse of :meth:`span` for one time written in video time: back to media time.
+
+        Snapping is not undone (it moved each time less than half a frame); media-time options
+        give the time unchanged.
+        """
+        c = self.clock
+        if c is None or not self.video:
+            return ms
+        return ms - self.base + c.offset_ms
+
     def timecode(self, media_ms: int) -> str:
         """Timecode of a media time (needs a frame rate)."""
         if self.clock is None:

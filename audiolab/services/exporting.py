@@ -34,6 +34,7 @@ from audiolab.core.model import (
 )
 from audiolab.errors import ImportFormatError, ValidationError
 from audiolab.export import FORMATS, ExportOptions, FormatInfo, write_transcript
+from audiolab.export.options import TimeMap
 from audiolab.export.importers import ImportedDoc, read_file
 from audiolab.services import Workbench
 from audiolab.storage import repository
@@ -45,6 +46,8 @@ Progress = Callable[[int, int, str], None]
 ImportAs = Literal["draft", "reference"]
 #: How far past the recording's end an imported time may reach before the file is refused.
 END_TOLERANCE_MS = 1000
+#: Formats whose exports ignore the video clock (their times are always the media's).
+MEDIA_TIME_ONLY = ("json", "labelstudio")
 
 
 def format_choices() -> list[tuple[str, str]]:
@@ -109,7 +112,8 @@ def _work_tier(t: Transcript, kind: TierKind) -> Tier | None:
 
 def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, fmt: str | None = None,
                 as_: ImportAs = "draft", encoding: str | None = None, author: str = "import",
-                tier_name: str | None = None, speaker_prefix: bool = True) -> ImportResult:
+                tier_name: str | None = None, speaker_prefix: bool = True,
+                time: ExportOptions | None = None) -> ImportResult:
     """Import a file into a recording, all in one edit batch (nothing is written on any error).
 
     Args:
@@ -121,15 +125,25 @@ def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, 
         encoding: the file's text encoding when it is not UTF-8 and declares none.
         tier_name: name of the reference tier (default ``reference: <file name>``).
         speaker_prefix: SRT: read ``Name: text`` as a speaker.
+        time: how the file's times were written, for a file exported in video time
+            (``clock="video"``, with the frame rate, drop-frame, start timecode and offset the
+            export used; each defaults to the recording's video as an export's does): its times
+            are mapped back to media time. Default: the file is in media time.
 
     Raises:
-        ImportFormatError: the file is malformed (with the line where known).
+        ImportFormatError: the file is malformed (with the line where known), or a time lands
+            before the start of the media once mapped back.
         ValidationError: the file does not fit the recording (times past its end).
     """
     if as_ not in ("draft", "reference"):
         raise ValidationError(f"import as 'draft' or 'reference', not {as_!r}")
     rec = wb.recording(recording_id)
     doc = read_file(path, fmt, encoding, rec.id, speaker_prefix)
+    if time is not None and time.clock == "video":
+        if doc.format in MEDIA_TIME_ONLY:
+            raise ValidationError(f"{Path(path).name}: {doc.format} files are always written in media time; "
+                                  "import it without --clock video")
+        _to_media_time(doc, TimeMap(rec, time))
     t = wb.transcript(rec.id)
     changes, tier, n_new_speakers = _changes(doc, t, as_, tier_name or f"reference: {Path(path).name}")
     if not changes:
@@ -140,13 +154,34 @@ def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, 
     return ImportResult(tier, n_seg, n_new_speakers, n_tag, result.batch_id)
 
 
+def _to_media_time(doc: ImportedDoc, tm: TimeMap) -> None:
+    """Map a video-time document's times back to media time, in place."""
+    base_tc = tm.clock.start_timecode if tm.clock else None
+
+    def conv(ms: int, line: int | None) -> int:
+        out = tm.to_media(ms)
+        if out < 0:
+            hint = f" (start timecode {base_tc})" if base_tc else ""
+            raise ImportFormatError(doc.path, f"time {ms / 1000:.3f} s is before the video's first frame{hint}; "
+                                              "check --start-tc and --offset-ms, or import in media time", line)
+        return out
+
+    for s in doc.segments:
+        s.start_ms, s.end_ms = conv(s.start_ms, s.line), conv(s.end_ms, s.line)
+        for w in s.words:
+            w.start_ms, w.end_ms = conv(w.start_ms, s.line), conv(w.end_ms, s.line)
+    for tag in doc.tags:
+        tag.start_ms, tag.end_ms = conv(tag.start_ms, tag.line), conv(tag.end_ms, tag.line)
+
+
 def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> tuple[list[Change], Tier, int]:
     rec = t.recording
     limit = rec.duration_ms + END_TOLERANCE_MS
     for s in doc.segments:
         if s.end_ms > limit:
             raise ImportFormatError(doc.path, f"segment ends at {s.end_ms / 1000:.3f} s, past the end of recording "
-                                              f"{rec.id} ({rec.duration_ms / 1000:.3f} s); was it exported in video time?",
+                                              f"{rec.id} ({rec.duration_ms / 1000:.3f} s); if it was exported in video time, "
+                                              "import it with --clock video (and the export's --start-tc)",
                                     s.line)
     changes: list[Change] = []
     if as_ == "reference":
