@@ -899,31 +899,37 @@
   // entity this tab already holds in the same or a newer version is left alone, and so is the
   // segment whose text is being typed (saving it then meets the usual conflict, with the text).
   function newer(have, got) { return !have || (got.version || 0) > (have.version || 0); }
+  let polling = false;  // one poll at a time: a slow server gets no pile of them
   function poll() {
-    if (!S.rec || !V.ready || document.hidden || root.offsetParent === null) return inflight;
-    const rec = S.rec.id, since = S.seq;
+    if (polling || !S.rec || !V.ready || document.hidden || root.offsetParent === null) return inflight;
+    polling = true;
+    const rec = S.rec.id;
     const run = async () => {
-      if (!S.rec || S.rec.id !== rec) return null;
-      let r;
-      try { r = await server.changes({ recording: rec, since }); } catch (e) { return null; }
-      if (!r || !r.ok || !S.rec || S.rec.id !== rec) return r;
-      S.seq = Math.max(S.seq, r.seq || 0);
-      const editing = V.editing && V.editing.id;
-      const segs = r.segments.filter((s) => s.id !== editing && newer(S.byId.get(s.id), s));
-      const tags = r.tags.filter((t) => newer(S.tags.find((x) => x.id === t.id), t));
-      const speakers = r.speakers.filter((s) => newer(S.speakers.find((x) => x.id === s.id), s));
-      const deleted = r.deleted.filter((id) => id !== editing && (S.byId.has(id) || S.tags.some((t) => t.id === id) || S.speakers.some((s) => s.id === id)));
-      const ids = [...segs, ...tags, ...speakers].map((x) => x.id).concat(deleted);
-      if (ids.length) {
-        applyChanges({ segments: segs, tags, speakers, deleted, can_undo: r.can_undo, can_redo: r.can_redo });
-        const theirs = ids.filter((id) => r.by[id]), who = [...new Set(theirs.map((id) => r.by[id]))].sort();
-        if (theirs.length) toast("Updated: " + theirs.length + (theirs.length === 1 ? " change" : " changes") + " by " + who.join(", "), "info", 4000);
-        root.dataset.remoteChanges = String(Number(root.dataset.remoteChanges || 0) + ids.length);
-      }
-      return r;
+      try { return await pollOnce(rec); } finally { polling = false; }
     };
     inflight = inflight.then(run, run);
     return inflight;
+  }
+  async function pollOnce(rec) {
+    if (!S.rec || S.rec.id !== rec) return null;
+    const since = S.seq;
+    let r;
+    try { r = await server.changes({ recording: rec, since }); } catch (e) { return null; }
+    if (!r || !r.ok || !S.rec || S.rec.id !== rec) return r;
+    S.seq = Math.max(S.seq, r.seq || 0);
+    const editing = V.editing && V.editing.id;
+    const segs = r.segments.filter((s) => s.id !== editing && newer(S.byId.get(s.id), s));
+    const tags = r.tags.filter((t) => newer(S.tags.find((x) => x.id === t.id), t));
+    const speakers = r.speakers.filter((s) => newer(S.speakers.find((x) => x.id === s.id), s));
+    const deleted = r.deleted.filter((id) => id !== editing && (S.byId.has(id) || S.tags.some((t) => t.id === id) || S.speakers.some((s) => s.id === id)));
+    const ids = [...segs, ...tags, ...speakers].map((x) => x.id).concat(deleted);
+    if (ids.length) {
+      applyChanges({ segments: segs, tags, speakers, deleted, can_undo: r.can_undo, can_redo: r.can_redo });
+      const theirs = ids.filter((id) => r.by[id]), who = [...new Set(theirs.map((id) => r.by[id]))].sort();
+      if (theirs.length) toast("Updated: " + theirs.length + (theirs.length === 1 ? " change" : " changes") + " by " + who.join(", "), "info", 4000);
+      root.dataset.remoteChanges = String(Number(root.dataset.remoteChanges || 0) + ids.length);
+    }
+    return r;
   }
   setInterval(poll, POLL_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
