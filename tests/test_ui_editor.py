@@ -261,6 +261,53 @@ def test_other_peoples_edits_appear_without_reload(app, browser):
     ctx_b.close()
 
 
+FRAME_AT = """async (ms) => {
+  const ed = window.audiolabEditor, v = ed.media();
+  const seeked = new Promise((r) => v.addEventListener("seeked", r, { once: true }));
+  const wait = (p) => Promise.race([p, new Promise((r) => setTimeout(r, 3000))]);
+  ed.seek(ms); await wait(seeked);
+  await wait(new Promise((r) => v.requestVideoFrameCallback(() => r())));
+  const c = document.createElement("canvas"); c.width = c.height = 8;
+  const g = c.getContext("2d"); g.drawImage(v, 0, 0, 8, 8);
+  return g.getImageData(4, 4, 1, 1).data[0];
+}"""
+
+
+@pytest.mark.parametrize("container", ["mp4", "mpegts"])
+def test_player_follows_the_audio_when_it_starts_after_the_video(app, browser, tmp_path, container):
+    """Audio 0.5 s behind the first frame: seeking to a media time shows the frame the export names."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg (Debian package) is needed to make the test video")
+    wb = app["wb"]
+    video = tmp_path / "v.mp4"
+    run = lambda *a: subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *a], check=True, timeout=120)  # noqa: E731
+    # black for the first second of video, then white; a tone that starts 0.5 s into the video
+    run("-f", "lavfi", "-i", "color=c=black:s=64x64:r=25:d=1", "-f", "lavfi", "-i", "color=c=white:s=64x64:r=25:d=2",
+        "-filter_complex", "[0][1]concat=n=2:v=1:a=0,format=yuv420p", "-c:v", "libx264", str(video))
+    run("-f", "lavfi", "-i", "sine=f=440:d=3", "-c:a", "aac", str(tmp_path / "a.m4a"))
+    out = tmp_path / ("late_audio.mp4" if container == "mp4" else "late_audio.ts")
+    run("-i", str(video), "-itsoffset", "0.5", "-i", str(tmp_path / "a.m4a"), "-map", "0:v", "-map", "1:a", "-c", "copy",
+        *(["-f", "mpegts"] if container == "mpegts" else []), str(out))
+    rec = wb.ingest_file(out).recording
+    assert rec.video is not None and -560 <= rec.video.start_offset_ms <= -440
+    ctx, page = open_editor(browser, app["url"], rec.id)
+    assert page.evaluate("window.audiolabEditor.state.rec.id") == rec.id
+    # media 700 ms is video time 700 - offset (about 1.2 s: white); media 300 ms is about 0.8 s (black)
+    from audiolab.export.timecode import ms_to_frame_floor
+
+    assert page.evaluate(FRAME_AT, 300) < 60
+    assert page.evaluate(FRAME_AT, 700) > 200
+    # the timecode shown is the one exports write for that media time
+    frame = ms_to_frame_floor(700 - rec.video.start_offset_ms, rec.video.fps)
+    assert page.locator(".al-tc").inner_text().strip() == f"00:00:{frame // 25:02d}:{frame % 25:02d}"
+    if container == "mp4":  # the browser's clock is the file's timestamps (a proxy moves the earliest stream to 0)
+        assert abs(page.evaluate("window.audiolabEditor.media().currentTime * 1000") - (700 + rec.audio_start_ms)) < 5
+    ctx.close()
+
+
 def test_video_word_seek_is_frame_accurate(app, browser):
     ctx, page = open_editor(browser, app["url"], app["vid"])
     ed = "window.audiolabEditor"

@@ -141,7 +141,8 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
             media_mod.allow(playable.path)
             return json_response({
                 "ok": True, "state": state, "peaks": first_view_peaks(wb, rec.id, state, payload.get("width")),
-                "media": {"url": playable.url, "is_video": playable.is_video, "proxy": playable.proxy}})
+                "media": {"url": playable.url, "is_video": playable.is_video, "proxy": playable.proxy,
+                          "shift_ms": playable.shift_ms}})
         except AudiolabError as exc:
             return {"ok": False, "message": str(exc)}
 

@@ -26,11 +26,19 @@ _LOCK = threading.Lock()
 
 @dataclass(frozen=True, slots=True)
 class PlayableMedia:
-    """A file the browser can play, and whether it is the original or a proxy."""
+    """A file the browser can play, and whether it is the original or a proxy.
+
+    ``shift_ms`` is the media element's time at audiolab's media time 0 (the first audio sample).
+    A browser's ``currentTime`` follows the file's timestamps (a stream that starts at 0.5 s
+    plays from ``currentTime`` 0.5), while media time counts from the audio stream's start; an
+    ffmpeg proxy keeps the streams' relative start but moves the earliest one to 0. Negative
+    audio starts (encoder priming) are left at 0.
+    """
 
     path: Path
     is_video: bool
     proxy: bool
+    shift_ms: int = 0
 
     @property
     def url(self) -> str:
@@ -66,12 +74,13 @@ def playable(rec: Recording, cache_dir: Path) -> PlayableMedia:
     if not src.exists():
         raise MediaError(src, "the media file is no longer there")
     if browser_playable(rec):
-        return PlayableMedia(src, rec.video is not None, False)
+        return PlayableMedia(src, rec.video is not None, False, max(0, rec.audio_start_ms))
     out = proxy_path(cache_dir, rec)
     with _LOCK:
         if not out.exists():
             _transcode(src, out, rec.video is not None)
-    return PlayableMedia(out, rec.video is not None, True)
+    first = min(rec.audio_start_ms, rec.audio_start_ms + rec.video.start_offset_ms) if rec.video else rec.audio_start_ms
+    return PlayableMedia(out, rec.video is not None, True, max(0, rec.audio_start_ms - first))
 
 
 def _transcode(src: Path, out: Path, video: bool) -> None:

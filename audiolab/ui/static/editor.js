@@ -100,7 +100,10 @@
   function spk(id) { return S.speakers.find((s) => s.id === id) || null; }
   function spkColor(id) { const s = spk(id); return (s && s.color) || "#8a93a6"; }
   function spkName(id) { const s = spk(id); return s ? s.display : "(no speaker)"; }
-  function nowMs() { return media ? media.currentTime * 1000 : 0; }
+  // Media time (ms from the first audio sample) <-> the media element's clock (see ui/media.py).
+  let shiftMs = 0;
+  function nowMs() { return media ? Math.max(0, media.currentTime * 1000 - shiftMs) : 0; }
+  function toClock(ms) { return (ms + shiftMs) / 1000; }
   function sortedSegs() { return S.segs; }
   function resort() { S.segs.sort((a, b) => a.start - b.start || a.end - b.end || (a.id < b.id ? -1 : 1)); }
   function vocabColor(kind, label) { const e = (S.vocab[kind] || []).find((v) => v.label === label); return (e && e.color) || "#777"; }
@@ -177,6 +180,7 @@
     media.preload = "auto";
     media.className = "al-media";
     media.src = m.url;
+    shiftMs = m.shift_ms || 0;
     if (m.is_video) { media.playsInline = true; box.appendChild(media); box.hidden = false; } else { box.hidden = true; root.appendChild(media); media.style.display = "none"; }
     media.addEventListener("play", () => { V.playing = true; $(".al-play").textContent = "⏸"; tick(); });
     media.addEventListener("pause", () => { V.playing = false; $(".al-play").textContent = "▶"; V.stopAt = null; updatePlayhead(); });
@@ -477,7 +481,7 @@
       if (!media) return;
       const t = nowMs();
       if (V.stopAt !== null && t >= V.stopAt.end) {
-        if (V.loop) media.currentTime = V.stopAt.start / 1000; else { media.pause(); media.currentTime = V.stopAt.end / 1000; }
+        if (V.loop) media.currentTime = toClock(V.stopAt.start); else { media.pause(); media.currentTime = toClock(V.stopAt.end); }
       }
       if (V.playing && (t > viewEnd() || t < V.start)) { V.start = t - V.width * V.mpp * 0.1; clampView(); refresh(); }
       updatePlayhead();
@@ -953,11 +957,11 @@
   }
 
   // ---------- playback ----------
-  function seek(ms) { if (!media) return; media.currentTime = Math.max(0, Math.min(S.rec.duration, ms)) / 1000; updatePlayhead(); }
+  function seek(ms) { if (!media) return; media.currentTime = toClock(Math.max(0, Math.min(S.rec.duration, ms))); updatePlayhead(); }
   function togglePlay() { if (!media) return; if (media.paused) { V.stopAt = null; media.play().catch(() => {}); } else media.pause(); }
   function playSelected() {
     const o = selected() || (V.range && { start: V.range[0], end: V.range[1] }); if (!o || !media) return;
-    V.stopAt = { start: o.start, end: o.end }; media.currentTime = o.start / 1000; media.play().catch(() => {});
+    V.stopAt = { start: o.start, end: o.end }; media.currentTime = toClock(o.start); media.play().catch(() => {});
   }
   function setSpeed(delta) {
     const sel = $(".al-speed"); let i = SPEEDS.indexOf(Number(sel.value)); i = Math.max(0, Math.min(SPEEDS.length - 1, i + delta));
