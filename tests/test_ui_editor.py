@@ -261,6 +261,49 @@ def test_other_peoples_edits_appear_without_reload(app, browser):
     ctx_b.close()
 
 
+def test_unsaved_text_survives_a_lost_connection_and_a_reload(app, browser):
+    """Typed text the server never got is kept in the browser and restored; Esc discards it."""
+    wb, rid = app["wb"], app["rid"]
+    before = seg(wb, "seg012").text
+    ctx, page = open_editor(browser, app["url"], rid)
+
+    def drop_edits(route):  # the connection is gone for edits
+        if '"fn_name":"edit"' in (route.request.post_data or "").replace(" ", ""):
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/component_server/**", drop_edits)
+    click_row(page, "seg012")
+    page.keyboard.press("Enter")
+    page.fill(".al-edit", "Words typed while offline.")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".al-toast.al-error", timeout=10000)  # the failed save is said, not hidden
+    assert seg(wb, "seg012").text == before
+    page.unroute("**/component_server/**")
+    page.reload()
+    page.wait_for_function("window.audiolabEditor && window.audiolabEditor.view.ready", timeout=20000)
+    page.wait_for_function("document.querySelector('.al-toasts').textContent.includes('did not save is kept for 1 segment')",
+                           timeout=10000)
+    click_row(page, "seg012")
+    page.keyboard.press("Enter")
+    assert page.input_value(".al-edit") == "Words typed while offline."
+    page.keyboard.press("Enter")
+    wait_db(page, lambda: seg(wb, "seg012").text == "Words typed while offline.", "the restored text")
+    # saved: nothing is kept any more, so a reload restores nothing
+    page.reload()
+    page.wait_for_function("window.audiolabEditor && window.audiolabEditor.view.ready", timeout=20000)
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('audiolab.unsaved.')).length") == 0
+    # typed then discarded with Esc: not kept either
+    click_row(page, "seg012")
+    page.keyboard.press("Enter")
+    page.fill(".al-edit", "never mind")
+    page.keyboard.press("Escape")
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('audiolab.unsaved.')).length") == 0
+    assert seg(wb, "seg012").text == "Words typed while offline."
+    ctx.close()
+
+
 FRAME_AT = """async (ms) => {
   const ed = window.audiolabEditor, v = ed.media();
   const seeked = new Promise((r) => v.addEventListener("seeked", r, { once: true }));

@@ -110,7 +110,7 @@
 
   // ---------- loading ----------
   async function loadRecordings(selected) {
-    const recs = await server.recordings({});
+    const recs = (await server.recordings({})) || [];
     const sel = $(".al-recsel");
     sel.textContent = "";
     const opt0 = el("option", "", recs.length ? "Choose a recording…" : "No recordings yet: add one in the Library tab");
@@ -139,7 +139,7 @@
     let st = pre && pre.recording === recId ? await pre.answer : null;
     root.dataset.prefetched = st ? "1" : "";
     if (!st) st = await server.load({ recording: recId, width: Math.max(200, $(".al-wavebox").clientWidth || root.clientWidth - 20) - GUTTER });
-    if (!st.ok) { toast(st.message, "error", 8000); return; }
+    if (!st || !st.ok) { toast((st && st.message) || "The server did not answer; reload to try again.", "error", 8000); return; }
     applyState(st.state);
     for (const r of st.peaks || []) chunks.set(r.level + ":" + r.chunk, b64int8(r.data));
     setupMedia(st.media);
@@ -157,6 +157,9 @@
     draw();
     if (SP.on) scheduleSpec(0);
     hashAnchor();
+    const unsaved = unsavedSegments();
+    if (unsaved.length) toast("Text you typed and did not save is kept for " + unsaved.length + (unsaved.length === 1 ? " segment" : " segments")
+      + " (at " + unsaved.slice(0, 5).map((x) => fmt(x.start, false)).join(", ") + (unsaved.length > 5 ? ", …" : "") + "): edit it (Enter) to restore it.", "info", 12000);
     V.ready = true; root.dataset.ready = "1"; root.dataset.recording = S.rec.id;
     root.dataset.loadMs = String(Math.round(performance.now() - t0));
   }
@@ -202,7 +205,7 @@
     pending.add(key);
     try {
       const r = await server.peaks({ recording: S.rec.id, level, chunk });
-      if (r.ok) chunks.set(key, b64int8(r.data));
+      if (r && r.ok) chunks.set(key, b64int8(r.data));
     } finally { pending.delete(key); }
   }
   function b64int8(data) {
@@ -341,7 +344,7 @@
     const seq = ++SP.seq, t0 = performance.now();
     const r = await server.spectrogram({ recording: S.rec.id, start, end, width: Math.round(V.width) });
     if (seq !== SP.seq || !SP.on) return;  // a newer view asked meanwhile
-    if (!r.ok) { SP.msg = r.message || "No spectrogram"; drawSpec(); return; }
+    if (!r || !r.ok) { SP.msg = (r && r.message) || "No spectrogram"; drawSpec(); return; }
     const bin = atob(r.data), img = new ImageData(r.cols, r.mels);
     for (let y = 0; y < r.mels; y++) {
       const row = (r.mels - 1 - y) * r.cols;  // lowest band at the bottom
@@ -663,13 +666,39 @@
   });
   $(".al-rows").addEventListener("dblclick", (e) => { const row = e.target.closest(".al-row"); if (row) startEdit(row.dataset.id); });
 
+  // Text being typed is also kept in the browser's storage until the server has it, so a closed
+  // tab, a crash or a lost connection does not lose it: editing that segment again restores it.
+  const draftKey = (id) => "audiolab.unsaved." + S.rec.id + "." + id;
+  function keepDraft(id, text) { try { localStorage.setItem(draftKey(id), JSON.stringify({ text, at: Date.now() })); } catch (e) { /* storage full or off */ } }
+  function dropDraft(id) { try { localStorage.removeItem(draftKey(id)); } catch (e) { /* storage off */ } }
+  function draftOf(id) { try { const v = localStorage.getItem(draftKey(id)); return v ? String(JSON.parse(v).text) : null; } catch (e) { return null; } }
+  function unsavedSegments() {
+    const out = [];
+    try {
+      const prefix = "audiolab.unsaved." + S.rec.id + ".";
+      for (let i = 0; i < localStorage.length; i++) {
+        const k = localStorage.key(i);
+        if (k && k.startsWith(prefix) && S.byId.has(k.slice(prefix.length))) out.push(S.byId.get(k.slice(prefix.length)));
+      }
+    } catch (e) { /* storage off */ }
+    return out.sort((a, b) => a.start - b.start);
+  }
+  window.addEventListener("beforeunload", (e) => {
+    const ed = V.editing, cur = ed && S.byId.get(ed.id);
+    if (ed && cur && ed.ta.value.trim() !== cur.text) { e.preventDefault(); e.returnValue = ""; }
+  });
+
   function startEdit(id) {
     const s = S.byId.get(id); if (!s) return;
     select(id, "segment", false);
     const row = revealRow(id); if (!row) return;
     const tx = row.querySelector(".al-text");
-    const ta = el("textarea", "al-edit"); ta.value = s.text; ta.rows = Math.max(2, Math.ceil((s.text.length + 1) / 70));
+    const kept = draftOf(id);
+    const ta = el("textarea", "al-edit"); ta.value = kept !== null ? kept : s.text;
+    ta.rows = Math.max(2, Math.ceil((ta.value.length + 1) / 70));
     tx.replaceWith(ta); ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length);
+    if (kept !== null && kept !== s.text) toast("Restored the text you typed here before, which was never saved. Enter saves it, Esc discards it.", "info", 8000);
+    ta.addEventListener("input", () => keepDraft(id, ta.value));
     const seenVersion = s.version;
     V.editing = { id, ta, version: seenVersion };
     let done = false;
@@ -680,8 +709,12 @@
       root.querySelector(".al-editor").focus({ preventScroll: true });
       const cur = S.byId.get(id);
       if (save && cur && ta.value.trim() !== cur.text) {
-        await edit({ op: "set_text", segment: { id, version: seenVersion }, text: ta.value }, ta.value);
-      } else if (cur) updateRow(cur);
+        const r = await edit({ op: "set_text", segment: { id, version: seenVersion }, text: ta.value }, ta.value);
+        if (r && r.ok) dropDraft(id);  // refused or unanswered: the text stays kept for the next try
+      } else {
+        if (!save || cur) dropDraft(id);  // Esc discards; nothing to save
+        if (cur) updateRow(cur);
+      }
       const now = S.byId.get(id);
       if (review && now) await edit({ op: "set_status", segment: ref(now), status: "reviewed" });
       root.querySelector(".al-editor").focus({ preventScroll: true });
@@ -825,7 +858,7 @@
       save.addEventListener("click", async () => {
         const entries = [...list.querySelectorAll(".al-vrow")].map((r) => ({ label: r.querySelector(".al-vlabel").value, hotkey: r.querySelector(".al-vkey").value, color: r.querySelector(".al-vcolor").value })).filter((e) => e.label.trim());
         const res = await server.vocab({ recording: S.rec.id, kind, entries });
-        if (!res.ok) { toast(res.message, "error"); return; }
+        if (!res || !res.ok) { toast((res && res.message) || "The server did not answer; the vocabulary was not saved.", "error"); return; }
         S.vocab[kind] = res.entries; renderVocabSelects(); renderVocabEditor(); renderInspector(); draw(); toast("Vocabulary saved.");
       });
       sec.append(list, el("div", "al-inline"));
@@ -837,7 +870,7 @@
     if (!$(".al-histdet").open || !S.rec) return;
     const rows = await server.history({ recording: S.rec.id });
     const ol = $(".al-history"); ol.textContent = "";
-    for (const h of rows.rows || []) {
+    for (const h of (rows && rows.rows) || []) {
       const li = el("li", "");
       li.appendChild(el("span", "al-muted", h.at.replace("T", " ").slice(0, 19) + "  "));
       li.appendChild(el("b", "", h.author)); li.appendChild(document.createTextNode(" " + (h.action === "do" ? "" : h.action + ": ") + h.description + " (" + h.changes + ")"));
@@ -881,6 +914,8 @@
       const t0 = performance.now();
       let r;
       try { r = await server.edit({ recording: S.rec.id, action }); } catch (e) { r = { ok: false, message: "The server did not answer: " + e }; }
+      // Gradio's client logs a failed request and answers nothing: the edit was not stored.
+      if (!r || typeof r !== "object") r = { ok: false, message: "The server did not answer; the change was not saved." + (refusedText ? " Your text is kept in this browser." : "") };
       root.dataset.lastEditMs = String(performance.now() - t0);
       if (r.ok) { applyChanges(r); savedFlash(true); root.dataset.edits = String(Number(root.dataset.edits || 0) + 1); return r; }
       savedFlash(false);

@@ -39,6 +39,8 @@
   const R = { data: null, rows: [], queue: [], qi: -1 };
   window.audiolabReview = R;
 
+  // Gradio's client logs a failed request and answers nothing: read that as a refusal that says so.
+  const answer = (r) => (r && typeof r === "object" ? r : { ok: false, message: "The server did not answer; nothing was changed. Try again." });
   function msg(text, kind) { const m = $(".rv-msg"); m.textContent = text || ""; m.className = "rv-msg " + (kind || ""); }
   function fill(sel, values, value) {
     sel.textContent = "";
@@ -47,7 +49,7 @@
   }
 
   async function loadRecordings() {
-    const r = await server.recordings({});
+    const r = answer(await server.recordings({}));
     if (!r.ok) { msg(r.message, "bad"); return; }
     const recs = r.recordings;
     fill($(".rv-rec"), recs.length ? recs.map((x) => ({ value: x.id, label: x.name + "  (" + x.submitted + "/" + x.assigned + " submitted)" }))
@@ -59,7 +61,7 @@
     const rid = $(".rv-rec").value; if (!rid) return;
     const p = { recording: rid };
     if (keepAB) { p.a = $(".rv-a").value; p.b = $(".rv-b").value; }
-    const r = await server.load(p);
+    const r = answer(await server.load(p));
     if (!r.ok) { msg(r.message, "bad"); R.data = null; $(".rv-table tbody").textContent = ""; return; }
     show(r.compare); R.queue = r.queue; renderQueue();
     root.dataset.ready = "1";
@@ -157,13 +159,13 @@
     else p.rows = R.rows.map((r) => ({ keep: r.keep, text: r.ta.value,
       a: r.row.a && { id: r.row.a.id, version: r.row.a.version }, b: r.row.b && { id: r.row.b.id, version: r.row.b.version } }));
     msg("Saving…");
-    const res = await server.adjudicate(p);
+    const res = answer(await server.adjudicate(p));
     if (!res.ok) { msg(res.message, "bad"); return; }
     show(res.compare); msg(res.message, "ok"); await refreshQueue();
   }
   async function decide(user, accept, comment) {
     if (!R.data) return;
-    const res = await server.decide({ recording: R.data.recording.id, annotator: user, accept, comment, a: R.data.a, b: R.data.b });
+    const res = answer(await server.decide({ recording: R.data.recording.id, annotator: user, accept, comment, a: R.data.a, b: R.data.b }));
     if (!res.ok) { msg(res.message, "bad"); return; }
     show(res.compare); msg(res.message, "ok");
   }
@@ -171,7 +173,7 @@
   // ---------- queue ----------
   async function refreshQueue() {
     const all = $(".rv-qscope").checked;
-    const res = await server.queue({ recording: all ? null : (R.data && R.data.recording.id) });
+    const res = answer(await server.queue({ recording: all ? null : (R.data && R.data.recording.id) }));
     if (!res.ok) { msg(res.message, "bad"); return; }
     R.queue = res.queue; renderQueue();
   }
