@@ -304,6 +304,29 @@ def test_unsaved_text_survives_a_lost_connection_and_a_reload(app, browser):
     ctx.close()
 
 
+def test_playback_keys_while_typing(app, browser):
+    """Tab plays / pauses (resuming 1 s back) and Shift+Tab goes back 2 s without leaving the text."""
+    ctx, page = open_editor(browser, app["url"], app["rid"])
+    ed = "window.audiolabEditor"
+    click_row(page, "seg004")
+    page.keyboard.press("Enter")
+    page.keyboard.type(" extra")
+    before = page.evaluate(f"{ed}.media().currentTime")
+    page.keyboard.press("Tab")
+    page.wait_for_function(f"!{ed}.media().paused && {ed}.media().currentTime > {before - 1.2}", timeout=10000)
+    assert page.evaluate("document.activeElement.classList.contains('al-edit')")
+    page.wait_for_timeout(400)
+    page.keyboard.press("Tab")
+    page.wait_for_function(f"{ed}.media().paused", timeout=5000)
+    paused_at = page.evaluate(f"{ed}.media().currentTime")
+    page.keyboard.press("Shift+Tab")
+    page.wait_for_function(f"Math.abs({ed}.media().currentTime - {max(0.0, paused_at - 2)}) < 0.05", timeout=5000)
+    assert page.input_value(".al-edit").endswith(" extra") and "\t" not in page.input_value(".al-edit")
+    assert page.evaluate("document.activeElement.classList.contains('al-edit')")
+    page.keyboard.press("Escape")
+    ctx.close()
+
+
 FRAME_AT = """async (ms) => {
   const ed = window.audiolabEditor, v = ed.media();
   const seeked = new Promise((r) => v.addEventListener("seeked", r, { once: true }));

@@ -62,7 +62,7 @@
     </div>
     <div class="al-toasts" aria-live="polite"></div>
     <div class="al-help" hidden><div class="al-help-card"><h3>Keyboard shortcuts</h3><table class="al-keys"></table>
-      <p class="al-help-note">Keys do nothing while you type in a text field, except Enter (save), Ctrl+Enter (save and mark reviewed) and Escape (cancel).</p>
+      <p class="al-help-note">While you type a segment's text, Enter saves, Ctrl+Enter saves and marks it reviewed, Esc cancels, Tab plays / pauses (resuming 1 s back) and Shift+Tab jumps back 2 s; other keys are text.</p>
       <button class="al-btn al-helpclose">Close</button></div></div>
   </div>`;
 
@@ -721,6 +721,8 @@
     };
     ta.addEventListener("keydown", (e) => {
       e.stopPropagation();
+      // Playback without leaving the text: Tab plays / pauses, Shift+Tab goes back 2 s.
+      if (e.key === "Tab") { e.preventDefault(); if (e.shiftKey) seek(nowMs() - 2000); else playPauseWhileTyping(); return; }
       if (e.key === "Escape") { e.preventDefault(); finish(false, false); }
       else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); finish(true, true); }
       else if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); finish(true, false); }
@@ -993,6 +995,12 @@
 
   // ---------- playback ----------
   function seek(ms) { if (!media) return; media.currentTime = toClock(Math.max(0, Math.min(S.rec.duration, ms))); updatePlayhead(); }
+  // Transcribers replay what they just heard: resuming from the text box starts 1 s back.
+  function playPauseWhileTyping() {
+    if (!media) return;
+    if (!media.paused) { media.pause(); return; }
+    V.stopAt = null; seek(nowMs() - 1000); media.play().catch(() => {});
+  }
   function togglePlay() { if (!media) return; if (media.paused) { V.stopAt = null; media.play().catch(() => {}); } else media.pause(); }
   function playSelected() {
     const o = selected() || (V.range && { start: V.range[0], end: V.range[1] }); if (!o || !media) return;
