@@ -82,6 +82,9 @@ def test_cli_skips_finished_and_rerun_keeps_human_work(sample_db: tuple[Path, st
     shutil.copy(src, db)
     assert main(["prelabel", "--all", "--db", str(db)]) == 0
     assert "skipped" in capsys.readouterr().out
+    assert main(["prelabel", "--all", "--project", "elsewhere", "--db", str(db)]) == 0
+    assert "no recordings" in capsys.readouterr().out  # the one recording is in the default project
+    assert main(["prelabel", rid, "--project", "default", "--db", str(db)]) == 1  # --project goes with --all
 
     wb = Workbench(db)
     tier = f"{rid}-transcript"

@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "run are skipped unless --force; a re-run never replaces human-edited segments.")
     p.add_argument("recordings", nargs="*", metavar="RECORDING", help="recording ids (or unique prefixes, or paths)")
     p.add_argument("--all", action="store_true", help="every recording in the database")
+    p.add_argument("--project", help="with --all: only the recordings of this project")
     add_db_arg(p)
     p.add_argument("--force", action="store_true", help="run again even where a finished run exists")
     _model_args(p)
@@ -88,8 +89,10 @@ def cmd_prelabel(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     check_models(options)  # a missing model is one clear error, before any file is decoded
     wb = workbench(args)
+    if args.project and not args.all:
+        raise ValidationError("--project goes with --all")
     if args.all:
-        recs = wb.recordings()
+        recs = wb.recordings(args.project)
     elif args.recordings:
         recs = [wb.recording(r) for r in args.recordings]
     else:
