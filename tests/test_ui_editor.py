@@ -97,6 +97,15 @@ def wait_db(page, predicate, what: str, timeout_s: float = 10.0) -> None:
     raise AssertionError(f"not stored in the database: {what}")
 
 
+def assert_conflict_shown(page, wb: Workbench, sid: str, typed: str, stored: str) -> None:
+    """A refused stale save: the message keeps the typed words, the row and the DB show the stored ones."""
+    page.wait_for_selector(".al-toast.al-conflict", timeout=10000)
+    message = page.locator(".al-toast.al-conflict").inner_text()
+    assert "changed by someone else" in message and typed in message  # nothing is lost
+    assert seg(wb, sid).text == stored
+    assert page.locator(f'.al-row[data-id="{sid}"] .al-text').inner_text().strip() == stored
+
+
 def click_row(page, sid: str) -> None:
     page.locator(f'.al-row[data-id="{sid}"] .al-time').click()
 
@@ -216,11 +225,7 @@ def test_stale_edit_is_refused_and_shown(app, browser):
         page.fill(".al-edit", text)
         page.keyboard.press("Enter")
         page.wait_for_function("document.querySelector('.al-saved').textContent !== ''", timeout=10000)
-    b.wait_for_selector(".al-toast.al-conflict", timeout=10000)
-    assert "changed by someone else" in b.locator(".al-toast.al-conflict").inner_text()
-    assert "Second annotator's words." in b.locator(".al-toast.al-conflict").inner_text()  # nothing is lost
-    assert seg(wb, "seg011").text == "First annotator's words."
-    assert b.locator('.al-row[data-id="seg011"] .al-text').inner_text().strip() == "First annotator's words."
+    assert_conflict_shown(b, wb, "seg011", typed="Second annotator's words.", stored="First annotator's words.")
     b.screenshot(path=str(ARTIFACTS / "editor_conflict.png"))
     ctx_a.close()
     ctx_b.close()
@@ -252,10 +257,7 @@ def test_other_peoples_edits_appear_without_reload(app, browser):
     assert "Updated: 1 change by carol" in b.locator(".al-toasts").inner_text()  # A is the same user: not announced
     assert b.input_value(".al-edit") == "B is still typing this"  # not overwritten
     b.keyboard.press("Enter")  # saving it meets the conflict, and B's words are shown, not lost
-    b.wait_for_selector(".al-toast.al-conflict", timeout=10000)
-    assert "B is still typing this" in b.locator(".al-toast.al-conflict").inner_text()
-    assert seg(wb, "seg008").text == "carol's version"
-    assert b.locator('.al-row[data-id="seg008"] .al-text').inner_text().strip() == "carol's version"
+    assert_conflict_shown(b, wb, "seg008", typed="B is still typing this", stored="carol's version")
     b.screenshot(path=str(ARTIFACTS / "editor_live_update.png"))
     ctx_a.close()
     ctx_b.close()
