@@ -134,3 +134,57 @@ def test_ingest_prelabel_open_export(app, browser, speech_wav, tmp_path):
     assert "," in srt.splitlines()[1] and "-->" in srt.splitlines()[1]  # SRT times use a comma
     page.screenshot(path=str(ARTIFACTS / "library_export.png"))
     ctx.close()
+
+
+def choose_recording(page, rec_id: str) -> None:
+    dd = page.locator("#al-lib-pick input")
+    dd.click()
+    dd.fill(rec_id)
+    page.locator("ul[role=listbox] li[role=option]", has_text=rec_id).first.click()
+
+
+def test_import_a_file_from_the_library(app, browser, speech_wav, tmp_path):
+    wb = app["wb"]
+    rec = wb.ingest_file(speech_wav).recording
+    good = tmp_path / "cues.srt"
+    good.write_text("1\n00:00:00,200 --> 00:00:01,000\nAnn: Hello there.\n\n2\n00:00:01,100 --> 00:00:02,400\n"
+                    "Ben: <b>This</b> is a test.\n", encoding="utf-8")
+    bad = tmp_path / "bad.srt"
+    bad.write_text("1\n00:00:02,000 --> 00:00:01,000\nbackwards\n", encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = ctx.new_page()
+    page.goto(app["url"])
+    page.wait_for_function("window.audiolabEditor !== undefined", timeout=20000)
+    page.get_by_role("tab", name="Library").click()
+    choose_recording(page, rec.id)
+    page.locator("#al-lib-import-acc").get_by_text("Import", exact=True).first.click()
+
+    def import_file(path: Path) -> str:
+        clear = page.locator("#al-lib-import-file button[aria-label='Clear']")
+        if clear.count():  # a file is already chosen: take it away first
+            clear.first.click()
+        page.locator("#al-lib-import-file input[type=file]").set_input_files(str(path))
+        page.wait_for_timeout(300)
+        page.evaluate("() => { document.querySelector('#al-lib-status textarea').value = ''; }")
+        page.locator("#al-lib-import-btn").click()
+        wait_until(page, lambda: status_text(page).startswith(("Imported", "Import failed")), f"import of {path.name}")
+        return status_text(page)
+
+    counts = lambda: wb.db.query_one("SELECT COUNT(*) AS n FROM segments")["n"]  # noqa: E731
+    before = counts()
+    msg = import_file(bad)
+    assert msg.startswith("Import failed, nothing was written: bad.srt:2: cue ends before it starts"), msg
+    assert counts() == before
+    page.locator("#al-lib-import-as").get_by_text("reference (gold)").click()
+    msg = import_file(good)
+    assert msg.startswith("Imported 2 segments and 0 tags from cues.srt into 'reference: cues.srt'"), msg
+    t = wb.transcript(rec.id)
+    tier = next(x for x in t.tiers if x.name == "reference: cues.srt")
+    got = [(s.span.start_ms, s.span.end_ms, s.text) for s in t.segments_of(tier.id)]
+    assert got == [(200, 1000, "Hello there."), (1100, 2400, "This is a test.")], got
+    # the table counts the working copy only, not the imported reference
+    page.locator("#al-lib-grid").wait_for()
+    main = t.main_tier()
+    assert grid_row(page, "speech.wav")["Segments"] == str(len(t.segments_of(main.id)) if main else 0)
+    page.screenshot(path=str(ARTIFACTS / "library_import.png"))
+    ctx.close()

@@ -431,10 +431,18 @@ def history_rows(wb: Workbench, recording_id: str, limit: int = 100) -> list[dic
 
 # -- library -----------------------------------------------------------------------------------
 def library_rows(wb: Workbench, project: str | None = None) -> list[dict[str, Any]]:
-    """One row per recording: duration, workflow status and the share of segments corrected."""
-    counts = {r["recording_id"]: (r["n"], r["done"] or 0) for r in wb.db.query(
-        "SELECT recording_id, COUNT(*) AS n, SUM(CASE WHEN status != 'draft' THEN 1 ELSE 0 END) AS done"
-        " FROM segments GROUP BY recording_id")}
+    """One row per recording: duration, workflow status and the share of segments corrected.
+
+    Segments are those of the version exports use (the adjudicated tier if there is one, else the
+    shared working copy); annotators' private copies and imported references are not counted.
+    """
+    counts: dict[str, tuple[int, int]] = {}
+    rows = wb.db.query(
+        "SELECT s.recording_id, t.role, COUNT(*) AS n, SUM(CASE WHEN s.status != 'draft' THEN 1 ELSE 0 END) AS done"
+        " FROM segments s JOIN tiers t ON s.tier_id = t.id WHERE t.kind = 'transcript' AND t.role IN (?, ?)"
+        " GROUP BY s.recording_id, t.role", (TierRole.ADJUDICATED.value, TierRole.WORK.value))
+    for r in sorted(rows, key=lambda r: r["role"] == TierRole.ADJUDICATED.value):  # adjudicated last: it wins
+        counts[r["recording_id"]] = (r["n"], r["done"] or 0)
     out = []
     for rec in wb.recordings(project):
         n, done = counts.get(rec.id, (0, 0))

@@ -1,4 +1,4 @@
-"""The Library tab: recordings with their status and progress; ingest, pre-label, open, export.
+"""The Library tab: recordings with their status and progress; ingest, pre-label, open, export, import.
 
 Pre-labeling and exporting are other features' services, imported when used: a build without
 them shows a clear message instead of failing.
@@ -72,7 +72,8 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             grid = gr.Dataframe(value=table(wb), headers=HEADERS, interactive=False, label="Recordings",
                                 datatype=["str"] * len(HEADERS), wrap=True, elem_id="al-lib-grid")
             with gr.Row():
-                pick = gr.Dropdown(choices=choices(wb), label="Recording", scale=3, elem_id="al-lib-pick")
+                pick = gr.Dropdown(choices=choices(wb), label="Recording", scale=3, elem_id="al-lib-pick",
+                                   interactive=True)
                 open_btn = gr.Button("Open in editor", variant="primary", scale=1, elem_id="al-lib-open-btn")
                 pre_btn = gr.Button("Pre-label", scale=1, elem_id="al-lib-prelabel-btn")
                 refresh = gr.Button("Refresh", scale=0, min_width=80)
@@ -99,11 +100,23 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
                     snap = gr.Checkbox(label="Snap to frames")
                 exp_btn = gr.Button("Export", elem_id="al-lib-export-btn")
                 exp_file = gr.File(label="Exported file", interactive=False, elem_id="al-lib-file")
+            with gr.Accordion("Import", open=False, elem_id="al-lib-import-acc"):
+                imp_file = gr.File(label="SRT, WebVTT, RTTM, TextGrid, EAF, STM, audiolab JSON or Label Studio file",
+                                   file_count="single", elem_id="al-lib-import-file")
+                with gr.Row():
+                    imp_as = gr.Radio(choices=[("draft (the working copy)", "draft"), ("reference (gold)", "reference")],
+                                      value="draft", label="Import as", interactive=True, elem_id="al-lib-import-as")
+                    imp_clock = gr.Radio(choices=["media", "video"], value="media", label="Its times are in",
+                                         interactive=True, elem_id="al-lib-import-clock")
+                with gr.Row():
+                    imp_fps = gr.Textbox(label="fps it was exported with", placeholder="from the video")
+                    imp_tc = gr.Textbox(label="Its start timecode", placeholder="from the video", elem_id="al-lib-import-tc")
+                imp_btn = gr.Button("Import into the recording", elem_id="al-lib-import-btn")
 
     def _refresh(selected: str | None = None):
         ch = choices(wb)
         value = selected if selected in {c[1] for c in ch} else (ch[-1][1] if ch else None)
-        return table(wb), gr.Dropdown(choices=ch, value=value)
+        return table(wb), gr.Dropdown(choices=ch, value=value, interactive=True)
 
     def ingest(paths: list[str], project: str = "default") -> tuple[str, str | None]:
         results = wb.ingest(paths, project=project)
@@ -182,12 +195,33 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             return None, f"Export failed: {exc}"
         return str(path), f"Exported {Path(path).name}"
 
+    def on_import(rec_id: str | None, file: Any, as_: str, clock_s: str, fps_s: str, tc: str, request: gr.Request):
+        if not rec_id or not file:
+            return "Choose a recording and a file to import.", *_refresh(rec_id)
+        exporting = _optional("audiolab.services.exporting")
+        export_mod = _optional("audiolab.export")
+        if exporting is None or export_mod is None:
+            return "Import is not part of this build.", *_refresh(rec_id)
+        path = Path(getattr(file, "name", file))
+        try:
+            author = current_user(request)
+            time = export_mod.ExportOptions(fps=Fraction(fps_s.strip()) if fps_s.strip() else None,
+                                            start_tc=tc.strip() or None, clock=clock_s)
+            res = exporting.import_file(wb, path, rec_id, as_=as_, author=author, time=time,
+                                        tier_name=f"reference: {path.name}")
+        except (AudiolabError, ValueError, ZeroDivisionError) as exc:
+            # the upload's temporary folder means nothing to the user: name the file
+            return f"Import failed, nothing was written: {str(exc).replace(str(path), path.name)}", *_refresh(rec_id)
+        return (f"Imported {res.segments} segments and {res.tags} tags from {path.name} into '{res.tier.name}' "
+                f"({res.speakers_created} new speakers); one undo in the editor takes it back."), *_refresh(rec_id)
+
     outs = [status, grid, pick]
     refresh.click(lambda r: _refresh(r), inputs=pick, outputs=[grid, pick])
     up_btn.click(on_upload, inputs=upload, outputs=outs)
     path_btn.click(on_path, inputs=server_path, outputs=outs)
     pre_btn.click(on_prelabel, inputs=pick, outputs=outs, show_progress_on=status)
     exp_btn.click(on_export, inputs=[pick, fmt, fps, start_tc, drop, clock, snap], outputs=[exp_file, status])
+    imp_btn.click(on_import, inputs=[pick, imp_file, imp_as, imp_clock, imp_fps, imp_tc], outputs=outs)
     open_btn.click(None, inputs=pick, outputs=None, js=OPEN_JS).then(
         lambda: gr.Tabs(selected="editor"), outputs=tabs)
 
