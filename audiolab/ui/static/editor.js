@@ -452,7 +452,8 @@
       if (lane.kind === "speaker") c.fillRect(4, y + 7, 8, 8);
       c.fillStyle = "#c7cfdb";
       c.save(); c.beginPath(); c.rect(0, y, GUTTER - 6, LANE_H); c.clip();
-      c.fillText((lane.kind === "speaker" && i < 9 ? (i + 1) + " " : "") + label, lane.kind === "speaker" ? 16 : 6, y + LANE_H / 2); c.restore();
+      const x0 = lane.kind === "speaker" ? 16 : 6;
+      c.fillText(fitText(c, (lane.kind === "speaker" && i < 9 ? (i + 1) + " " : "") + label, GUTTER - 8 - x0), x0, y + LANE_H / 2); c.restore();
     });
     c.fillStyle = "#161c27"; c.fillRect(0, 0, GUTTER - 2, WAVE_H);
     c.fillStyle = "#7f8ba0"; c.fillText("Waveform", 6, 14);
@@ -461,6 +462,13 @@
       const g = V.drag.ghost; c.fillStyle = "rgba(255,255,255,0.25)";
       c.fillRect(t2x(g[0]), V.drag.lane >= 0 ? laneY(V.drag.lane) + 2 : 0, (g[1] - g[0]) / V.mpp, V.drag.lane >= 0 ? LANE_H - 6 : WAVE_H);
     }
+  }
+  // `text` shortened with an ellipsis to fit `maxW` px in the canvas's current font.
+  function fitText(c, text, maxW) {
+    if (c.measureText(text).width <= maxW) return text;
+    let lo = 0, hi = text.length;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (c.measureText(text.slice(0, m) + "…").width <= maxW) lo = m; else hi = m - 1; }
+    return text.slice(0, lo) + "…";
   }
   function hexA(hex, a) {
     const m = /^#?([0-9a-f]{6})$/i.exec(hex || ""); if (!m) return "rgba(138,147,166," + a + ")";
