@@ -166,3 +166,26 @@ def test_cli_undo_redo_and_history(wb, rec, capsys) -> None:
     capsys.readouterr()
     assert main(["undo", rec.id, "--db", db]) == 1
     assert capsys.readouterr().err.strip() == f"audiolab: error: nothing to undo on recording {rec.id}"
+
+
+def test_replace_text_is_one_batch_with_word_timings_kept(wb, rec) -> None:
+    from audiolab.core.model import SegmentStatus, Word
+    from audiolab.errors import ValidationError
+
+    words = (Word(Span(0, 300), "Meet"), Word(Span(300, 600), "me"), Word(Span(600, 900), "in"),
+             Word(Span(900, 1200), "boston."))
+    a = Segment(new_id(), rec.id, f"{rec.id}-transcript", Span(0, 1200), "Meet me in boston.", words=words)
+    b = Segment(new_id(), rec.id, f"{rec.id}-transcript", Span(1300, 2000), "Bostonians love BOSTON")
+    wb.apply(rec.id, [Change.create(a), Change.create(b)], "t")
+    res = editing.replace_text(wb, [a, b], "boston", "Boston", "ann")
+    got = {s.id: s for s in res.values.values()}
+    assert got[a.id].text == "Meet me in Boston." and got[b.id].text == "Bostonians love Boston"
+    assert [w.span for w in got[a.id].words] == [w.span for w in words]  # timings kept
+    assert got[a.id].status == SegmentStatus.CORRECTED
+    assert len({e.batch_id for e in edits.history(wb.db, rec.id) if e.author == "ann"}) == 1
+    with pytest.raises(ValidationError, match="not in the transcript"):
+        editing.replace_text(wb, [got[a.id], got[b.id]], "Boston", "Boston", "ann", match_case=True)
+    with pytest.raises(ValidationError, match="type the text"):
+        editing.replace_text(wb, [got[a.id]], "  ", "x", "ann")
+    with pytest.raises(ConflictError):  # built from versions that are no longer stored: nothing is written
+        editing.replace_text(wb, [a], "Meet", "See", "ann")

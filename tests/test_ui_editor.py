@@ -329,6 +329,49 @@ def test_playback_keys_while_typing(app, browser):
     ctx.close()
 
 
+def test_find_and_replace_all_is_one_undo(app, browser):
+    """Ctrl+F finds segment by segment; Replace all is one batch that one undo takes back."""
+    import re
+
+    wb, rid = app["wb"], app["rid"]
+    tier = f"{rid}-transcript"
+    wb.apply(rid, [Change.update(dataclasses.replace(seg(wb, "seg000"), text="Hello? New Jersey calling.", words=())),
+                   Change.update(dataclasses.replace(seg(wb, "seg006"), text="Back in new jersey, not New Jerseyan.",
+                                                     words=()))], "fixture", "find fixture")
+    before = {s.id: s.text for s in wb.transcript(rid).segments_of(tier)}
+    hits = [sid for sid, text in sorted(before.items(), key=lambda kv: seg(wb, kv[0]).span.start_ms)
+            if re.search(r"(?<!\w)new jersey(?!\w)", text, re.IGNORECASE)]
+    assert hits[0] == "seg000" and "seg006" in hits and len(hits) >= 2, before
+    ctx, page = open_editor(browser, app["url"], rid)
+    page.locator(".al-editor").focus()
+    page.keyboard.press("Control+f")
+    page.wait_for_selector(".al-find-q", state="visible")
+    page.keyboard.type("new jersey")
+    assert page.locator(".al-find-n").inner_text() == f"{len(hits)} segments"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"window.audiolabEditor.view.sel === '{hits[0]}'", timeout=5000)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"window.audiolabEditor.view.sel === '{hits[1]}'", timeout=5000)
+    assert page.locator(".al-find-n").inner_text() == f"2 of {len(hits)} segments"
+    page.screenshot(path=str(ARTIFACTS / "editor_find.png"))
+    page.fill(".al-find-r", "New Jersey <b>City</b>")
+    batches = wb.db.query_one("SELECT COUNT(*) AS n FROM edit_batches")["n"]
+    page.click(".al-find-all")
+    wait_db(page, lambda: all("New Jersey <b>City</b>" in seg(wb, sid).text for sid in hits), "replaced text")
+    assert seg(wb, "seg006").text == "Back in New Jersey <b>City</b>, not New Jerseyan."  # whole words only
+    assert wb.db.query_one("SELECT COUNT(*) AS n FROM edit_batches")["n"] == batches + 1  # one batch
+    assert {sid: seg(wb, sid).text for sid in before if sid not in hits} == {sid: t for sid, t in before.items() if sid not in hits}
+    row = page.locator(f'.al-row[data-id="{hits[0]}"] .al-text')
+    page.wait_for_function(f"document.querySelector('.al-row[data-id=\"{hits[0]}\"] .al-text').textContent.includes('<b>City</b>')")
+    assert page.locator(f'.al-row[data-id="{hits[0]}"] .al-text b').count() == 0  # text, not markup
+    page.keyboard.press("Escape")
+    page.locator(".al-editor").focus()
+    page.keyboard.press("Control+z")
+    wait_db(page, lambda: all(seg(wb, sid).text == before[sid] for sid in hits), "one undo restores every segment")
+    assert "New Jersey" in row.inner_text()
+    ctx.close()
+
+
 FRAME_AT = """async (ms) => {
   const ed = window.audiolabEditor, v = ed.media();
   const seeked = new Promise((r) => v.addEventListener("seeked", r, { once: true }));

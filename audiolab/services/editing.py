@@ -112,6 +112,48 @@ def set_text(wb: Workbench, seg: Segment, text: str, author: str, scope: str = "
     return wb.apply(seg.recording_id, [Change.update(new)], author, "edit text", scope)
 
 
+def text_pattern(find: str, match_case: bool = False, whole_words: bool = True) -> re.Pattern[str]:
+    """The regular expression a find / replace uses for the literal text ``find``.
+
+    >>> bool(text_pattern("new jersey").search("Diane in New Jersey."))
+    True
+    >>> bool(text_pattern("jersey").search("Jerseys"))
+    False
+    """
+    if not find.strip():
+        raise ValidationError("type the text to find")
+    pattern = re.escape(find.strip())
+    if whole_words:
+        pattern = r"(?<!\w)" + pattern + r"(?!\w)"
+    return re.compile(pattern, 0 if match_case else re.IGNORECASE)
+
+
+def replace_text(wb: Workbench, segments: Iterable[Segment], find: str, replace: str, author: str, scope: str = "",
+                 match_case: bool = False, whole_words: bool = True) -> BatchResult:
+    """Replace every occurrence of ``find`` in the segments' text, as ONE undoable batch.
+
+    Word timings are kept where words still match (:func:`realign_words`); changed segments
+    become human-corrected like any text edit.
+
+    Raises:
+        ValidationError: ``find`` is empty or occurs nowhere.
+    """
+    pattern = text_pattern(find, match_case, whole_words)
+    changes = []
+    occurrences = 0
+    for seg in segments:
+        new_text, n = pattern.subn(lambda _m: replace, seg.text)
+        new_text = " ".join(new_text.split())
+        if n and new_text != seg.text:
+            occurrences += n
+            changes.append(Change.update(_human(seg, text=new_text, words=realign_words(seg.words, new_text, seg.span))))
+    if not changes:
+        raise ValidationError(f"'{find.strip()}' is not in the transcript")
+    rec_id = changes[0].value.recording_id
+    return wb.apply(rec_id, changes, author,
+                    f"replace '{find.strip()}' with '{replace}' ({occurrences} in {len(changes)} segments)", scope)
+
+
 def set_span(wb: Workbench, seg: Segment, start_ms: int, end_ms: int, author: str, scope: str = "") -> BatchResult:
     span = Span(int(start_ms), int(end_ms))
     if span.end_ms > wb.recording(seg.recording_id).duration_ms + 1:

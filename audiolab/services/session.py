@@ -245,6 +245,10 @@ def _do(wb: Workbench, rec_id: str, user: str, tier: Tier, a: dict[str, Any]) ->
     scope = undo_scope(tier)
     if op == "set_text":
         return editing.set_text(wb, _seen(wb, "segment", a.get("segment"), rec_id), str(a.get("text", "")), user, scope)
+    if op == "replace_text":
+        return editing.replace_text(wb, repository.get_segments(wb.db, rec_id, tier.id), str(a.get("find", "")),
+                                    str(a.get("replace", "")), user, scope, bool(a.get("match_case")),
+                                    bool(a.get("whole_words", True)))
     if op == "set_span":
         seg = _seen(wb, "segment", a.get("segment"), rec_id)
         return editing.set_span(wb, seg, _int(a, "start"), _int(a, "end"), user, scope)

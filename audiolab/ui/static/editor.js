@@ -45,6 +45,15 @@
     <div class="al-body">
       <div class="al-transcript"><div class="al-tx-head"><span>Transcript</span>
         <label class="al-follow"><input type="checkbox" class="al-followcb" checked> follow playback</label></div>
+        <div class="al-find" hidden>
+          <input class="al-find-q" placeholder="Find (Enter: next, Shift+Enter: previous)" maxlength="200">
+          <input class="al-find-r" placeholder="Replace with" maxlength="200">
+          <label title="Match case"><input type="checkbox" class="al-find-case"> Aa</label>
+          <label title="Whole words only"><input type="checkbox" class="al-find-word" checked> words</label>
+          <button class="al-btn al-small al-find-all" title="Replace in every segment (one undo)">Replace all</button>
+          <span class="al-find-n al-muted"></span>
+          <button class="al-btn al-small al-find-close" title="Close (Esc)">×</button>
+        </div>
         <div class="al-rows"></div></div>
       <div class="al-side">
         <section class="al-panel al-inspector"><h4>Selection</h4><div class="al-insp"></div></section>
@@ -1109,12 +1118,64 @@
     ["1 – 9", "Give the selected segment speaker N"], ["N", "New segment from the selected range"],
     ["Shift+letter", "Toggle the emotion with that hotkey"], ["Alt+letter", "Tag the range/segment with that sound event"],
     ["Delete", "Delete the selected region"], ["Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"], ["+ / − / 0", "Zoom in / out / whole file"], ["G", "Spectrogram of the visible window on/off (up to 60 s wide)"],
+    ["Ctrl+F", "Find in the transcript (Enter: next); replace all as one undoable edit"],
     ["Ctrl+wheel, wheel", "Zoom / scroll the waveform"], ["?", "This help"], ["Esc", "Close help, clear the selection"],
   ];
   for (const [k, d] of KEYS) { const tr = el("tr"); tr.append(el("td", "al-key", k), el("td", "", d)); $(".al-keys").appendChild(tr); }
   const help = (show) => { $(".al-help").hidden = !show; };
   $(".al-helpbtn").addEventListener("click", () => help(true));
   $(".al-helpclose").addEventListener("click", () => help(false));
+
+  // ---------- find / replace ----------
+  // Matches as the server's replace does (audiolab.services.editing.text_pattern): literal text,
+  // case-insensitive unless asked, whole words by default (a word character is a letter, digit or _).
+  function findRegex() {
+    const q = $(".al-find-q").value.trim(); if (!q) return null;
+    let src = q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if ($(".al-find-word").checked) src = "(?<![\\p{L}\\p{N}_])" + src + "(?![\\p{L}\\p{N}_])";
+    return new RegExp(src, $(".al-find-case").checked ? "u" : "iu");
+  }
+  function findHits() { const re = findRegex(); return re ? S.segs.filter((s) => re.test(s.text || "")) : []; }
+  function updateFindCount() {
+    const q = $(".al-find-q").value.trim();
+    $(".al-find-n").textContent = q ? findHits().length + " segments" : "";
+  }
+  function openFind() {
+    $(".al-find").hidden = false;
+    const sel = window.getSelection ? String(window.getSelection()) : "";
+    if (sel && sel.length < 200 && !sel.includes("\n")) $(".al-find-q").value = sel;
+    $(".al-find-q").focus(); $(".al-find-q").select(); updateFindCount();
+  }
+  function closeFind() { $(".al-find").hidden = true; root.querySelector(".al-editor").focus({ preventScroll: true }); }
+  function findNext(dir) {
+    const hits = findHits();
+    if (!hits.length) { updateFindCount(); toast("Not in the transcript.", "info", 2000); return; }
+    const cur = V.selKind === "segment" ? S.segs.findIndex((s) => s.id === V.sel) : -1;
+    const order = S.segs.map((s, i) => i), hitIds = new Set(hits.map((h) => h.id));
+    let pick = null;
+    for (let k = 1; k <= order.length; k++) {
+      const i = ((cur < 0 ? (dir > 0 ? -1 : 0) : cur) + dir * k + order.length * 2) % order.length;
+      if (hitIds.has(S.segs[i].id)) { pick = S.segs[i]; break; }
+    }
+    if (pick) { select(pick.id, "segment", true); $(".al-find-n").textContent = (hits.indexOf(pick) + 1) + " of " + hits.length + " segments"; }
+  }
+  async function replaceAll() {
+    const find = $(".al-find-q").value.trim(); if (!find) return;
+    const r = await edit({ op: "replace_text", find, replace: $(".al-find-r").value, match_case: $(".al-find-case").checked,
+                           whole_words: $(".al-find-word").checked });
+    if (r && r.ok) toast("Replaced in " + r.segments.length + (r.segments.length === 1 ? " segment" : " segments") + ". Ctrl+Z undoes it.", "info", 5000);
+    updateFindCount();
+  }
+  $(".al-find-q").addEventListener("input", updateFindCount);
+  for (const c of [".al-find-case", ".al-find-word"]) $(c).addEventListener("change", updateFindCount);
+  for (const c of [".al-find-q", ".al-find-r"]) $(c).addEventListener("keydown", (e) => {
+    e.stopPropagation();
+    if (e.key === "Escape") { e.preventDefault(); closeFind(); }
+    else if (e.key === "Enter" && c === ".al-find-q") { e.preventDefault(); findNext(e.shiftKey ? -1 : 1); }
+    else if (e.key === "Enter") { e.preventDefault(); replaceAll(); }
+  });
+  $(".al-find-all").addEventListener("click", replaceAll);
+  $(".al-find-close").addEventListener("click", closeFind);
 
   // ---------- keyboard ----------
   function typing(e) {
@@ -1127,7 +1188,8 @@
     if (!editorVisible() || typing(e)) return;
     const k = e.key, ctrl = e.ctrlKey || e.metaKey;
     let handled = true;
-    if (ctrl && (k === "z" || k === "Z")) edit({ op: e.shiftKey ? "redo" : "undo" });
+    if (ctrl && (k === "f" || k === "F")) openFind();
+    else if (ctrl && (k === "z" || k === "Z")) edit({ op: e.shiftKey ? "redo" : "undo" });
     else if (ctrl && (k === "y" || k === "Y")) edit({ op: "redo" });
     else if (ctrl) handled = false;
     else if (k === "?") help($(".al-help").hidden);
