@@ -372,6 +372,27 @@ def test_find_and_replace_all_is_one_undo(app, browser):
     ctx.close()
 
 
+def test_w_and_b_step_through_low_confidence_words(app, browser):
+    wb, rid = app["wb"], app["rid"]
+    s4 = seg(wb, "seg004")  # two doubtful words of its own, whatever the other tests did
+    toks, step = s4.text.split(), s4.span.duration_ms // max(1, len(s4.text.split()))
+    words = tuple(Word(Span(s4.span.start_ms + k * step, s4.span.start_ms + (k + 1) * step), t, 0.2 if k in (0, 2) else 0.95)
+                  for k, t in enumerate(toks))
+    wb.apply(rid, [Change.update(dataclasses.replace(s4, words=words))], "fixture", "low words")
+    low = sorted((w.span.start_ms, s.id) for s in wb.transcript(rid).segments_of(f"{rid}-transcript")
+                 for w in s.words if w.probability is not None and w.probability < 0.5)
+    assert len(low) >= 2, low
+    ctx, page = open_editor(browser, app["url"], rid)
+    ed = "window.audiolabEditor"
+    page.evaluate(f"{ed}.seek(0)")
+    page.locator(".al-editor").focus()
+    for key, (start, sid) in (("w", low[0]), ("w", low[1]), ("b", low[0])):
+        page.keyboard.press(key)
+        page.wait_for_function(f"{ed}.view.sel === '{sid}' && Math.abs({ed}.media().currentTime * 1000 - {start}) < 2",
+                               timeout=5000)
+    ctx.close()
+
+
 FRAME_AT = """async (ms) => {
   const ed = window.audiolabEditor, v = ed.media();
   const seeked = new Promise((r) => v.addEventListener("seeked", r, { once: true }));

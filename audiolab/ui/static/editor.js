@@ -1113,6 +1113,7 @@
   const KEYS = [
     ["Space", "Play / pause"], ["P  or double-click", "Play the selected segment (or range)"], ["L", "Loop the selected segment on/off"],
     ["← / →", "Back / forward 2 s"], ["[ / ]", "Slower / faster (0.5×–2×)"], ["↑ / ↓", "Previous / next segment"],
+    ["W / B", "Next / previous low-confidence word"],
     ["Enter", "Edit the selected segment's text (Enter saves, Esc cancels)"], ["Ctrl+Enter", "Save text and mark reviewed"],
     ["R", "Mark the selected segment reviewed"], ["S", "Split at the playhead"], ["M", "Merge with the next segment"],
     ["1 – 9", "Give the selected segment speaker N"], ["N", "New segment from the selected range"],
@@ -1125,6 +1126,19 @@
   const help = (show) => { $(".al-help").hidden = !show; };
   $(".al-helpbtn").addEventListener("click", () => help(true));
   $(".al-helpclose").addEventListener("click", () => help(false));
+
+  // ---------- low-confidence words ----------
+  // W / B: the next / previous word under LOW_P after / before the playhead (its segment selected).
+  function lowWord(dir) {
+    const t = nowMs();
+    let best = null;
+    for (const s of S.segs) for (const w of s.words || []) {
+      if (w[3] === null || w[3] === undefined || w[3] >= LOW_P) continue;
+      if (dir > 0 ? w[0] > t + 1 && (!best || w[0] < best.w[0]) : w[0] < t - 1 && (!best || w[0] > best.w[0])) best = { s, w };
+    }
+    if (!best) { toast(dir > 0 ? "No low-confidence word after the playhead." : "No low-confidence word before the playhead.", "info", 2000); return; }
+    select(best.s.id, "segment", false); seek(best.w[0]);
+  }
 
   // ---------- find / replace ----------
   // Matches as the server's replace does (audiolab.services.editing.text_pattern): literal text,
@@ -1202,6 +1216,8 @@
       const v = S.vocab.emotion.find((x) => x.hotkey === k.toLowerCase());
       if (v) toggleEmotion(v.label); else handled = false;
     }
+    else if (k === "w") lowWord(1);
+    else if (k === "b") lowWord(-1);
     else if (k === "p") playSelected();
     else if (k === "l") { V.loop = !V.loop; $(".al-loop").classList.toggle("on", V.loop); toast(V.loop ? "Loop on" : "Loop off", "info", 1200); }
     else if (k === "ArrowLeft") seek(nowMs() - 2000);
