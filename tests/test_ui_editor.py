@@ -348,6 +348,7 @@ def test_find_and_replace_all_is_one_undo(app, browser):
     page.wait_for_selector(".al-find-q", state="visible")
     page.keyboard.type("new jersey")
     assert page.locator(".al-find-n").inner_text() == f"{len(hits)} segments"
+    assert page.locator(f'.al-row.hit[data-id="{hits[0]}"]').count() == 1  # matching rows are marked
     page.keyboard.press("Enter")
     page.wait_for_function(f"window.audiolabEditor.view.sel === '{hits[0]}'", timeout=5000)
     page.keyboard.press("Enter")

@@ -87,6 +87,7 @@
   const chunks = new Map(), pending = new Set();
   // Spectrogram view: the image of the last window the server sent (an offscreen canvas).
   const SP = { on: false, img: null, start: 0, end: 0, seq: 0, timer: 0, msg: "" };
+  const FIND = { re: null };  // the open find bar's pattern: matching rows are marked
   let media = null, raf = 0;
 
   // ---------- helpers ----------
@@ -629,6 +630,7 @@
   function fillRow(row, s) {
     row.textContent = "";
     row.classList.toggle("sel", s.id === V.sel);
+    row.classList.toggle("hit", !!(FIND.re && FIND.re.test(s.text || "")));
     const meta = el("div", "al-row-meta");
     const dot = el("span", "al-dot st-" + s.status); dot.title = s.status; meta.appendChild(dot);
     meta.appendChild(el("span", "al-time", fmt(s.start) + " – " + fmt(s.end)));
@@ -1153,6 +1155,8 @@
   function updateFindCount() {
     const q = $(".al-find-q").value.trim();
     $(".al-find-n").textContent = q ? findHits().length + " segments" : "";
+    FIND.re = $(".al-find").hidden ? null : findRegex();
+    for (const [id, row] of rowEls) { const s = S.byId.get(id); if (s) row.classList.toggle("hit", !!(FIND.re && FIND.re.test(s.text || ""))); }
   }
   function openFind() {
     $(".al-find").hidden = false;
@@ -1160,7 +1164,7 @@
     if (sel && sel.length < 200 && !sel.includes("\n")) $(".al-find-q").value = sel;
     $(".al-find-q").focus(); $(".al-find-q").select(); updateFindCount();
   }
-  function closeFind() { $(".al-find").hidden = true; root.querySelector(".al-editor").focus({ preventScroll: true }); }
+  function closeFind() { $(".al-find").hidden = true; updateFindCount(); root.querySelector(".al-editor").focus({ preventScroll: true }); }
   function findNext(dir) {
     const hits = findHits();
     if (!hits.length) { updateFindCount(); toast("Not in the transcript.", "info", 2000); return; }
