@@ -976,7 +976,7 @@
     let r;
     try { r = await server.changes({ recording: rec, since }); } catch (e) { return null; }
     if (!r || !r.ok || !S.rec || S.rec.id !== rec) return r;
-    S.seq = Math.max(S.seq, r.seq || 0);
+    S.seq = r.seq || 0;  // the server's count is the truth (lower only if the database was restored)
     const editing = V.editing && V.editing.id;
     const segs = r.segments.filter((s) => s.id !== editing && newer(S.byId.get(s.id), s));
     const tags = r.tags.filter((t) => newer(S.tags.find((x) => x.id === t.id), t));
