@@ -1169,10 +1169,10 @@
     const hits = findHits();
     if (!hits.length) { updateFindCount(); toast("Not in the transcript.", "info", 2000); return; }
     const cur = V.selKind === "segment" ? S.segs.findIndex((s) => s.id === V.sel) : -1;
-    const order = S.segs.map((s, i) => i), hitIds = new Set(hits.map((h) => h.id));
+    const n = S.segs.length, hitIds = new Set(hits.map((h) => h.id)), from = cur < 0 ? (dir > 0 ? -1 : 0) : cur;
     let pick = null;
-    for (let k = 1; k <= order.length; k++) {
-      const i = ((cur < 0 ? (dir > 0 ? -1 : 0) : cur) + dir * k + order.length * 2) % order.length;
+    for (let k = 1; k <= n; k++) {
+      const i = (from + dir * k + n * 2) % n;
       if (hitIds.has(S.segs[i].id)) { pick = S.segs[i]; break; }
     }
     if (pick) { select(pick.id, "segment", true); $(".al-find-n").textContent = (hits.indexOf(pick) + 1) + " of " + hits.length + " segments"; }
