@@ -687,14 +687,15 @@
 
   // Text being typed is also kept in the browser's storage until the server has it, so a closed
   // tab, a crash or a lost connection does not lose it: editing that segment again restores it.
-  const draftKey = (id) => "audiolab.unsaved." + S.rec.id + "." + id;
+  const draftPrefix = () => "audiolab.unsaved." + encodeURIComponent(S.user) + "." + S.rec.id + ".";  // per person: a shared browser keeps them apart
+  const draftKey = (id) => draftPrefix() + id;
   function keepDraft(id, text) { try { localStorage.setItem(draftKey(id), JSON.stringify({ text, at: Date.now() })); } catch (e) { /* storage full or off */ } }
   function dropDraft(id) { try { localStorage.removeItem(draftKey(id)); } catch (e) { /* storage off */ } }
   function draftOf(id) { try { const v = localStorage.getItem(draftKey(id)); return v ? String(JSON.parse(v).text) : null; } catch (e) { return null; } }
   function unsavedSegments() {
     const out = [];
     try {
-      const prefix = "audiolab.unsaved." + S.rec.id + ".";
+      const prefix = draftPrefix();
       for (let i = 0; i < localStorage.length; i++) {
         const k = localStorage.key(i);
         if (k && k.startsWith(prefix) && S.byId.has(k.slice(prefix.length))) out.push(S.byId.get(k.slice(prefix.length)));
