@@ -17,6 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("AUDIOLAB_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
+def wait_until(page, predicate, what: str, timeout_s: float = 20.0, step_ms: int = 100) -> None:  # noqa: ANN001
+    """Poll ``predicate`` (checked outside the browser, e.g. in the database) while the page works."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        page.wait_for_timeout(step_ms)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def shared_file(rel: str) -> Path:
     """A file of ../shared/data, or skip the test saying which file is missing."""
     p = SHARED_DATA / rel

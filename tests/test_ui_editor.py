@@ -10,7 +10,7 @@ import pytest
 from audiolab.core.model import Segment, SegmentStatus, Span, Speaker, TagKind, Word, Origin
 from audiolab.services import Workbench
 from audiolab.storage.edits import Change
-from tests.conftest import shared_file
+from tests.conftest import shared_file, wait_until
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -75,7 +75,7 @@ def open_editor(browser, url: str, rid: str, dialogs: list | None = None):
     if dialogs is not None:
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{url}#rec={rid}")
-    page.wait_for_selector(f".al-editor", timeout=20000)
+    page.wait_for_selector(".al-editor", timeout=20000)
     page.wait_for_function(f"document.querySelector('#audiolab-editor [data-ready=\"1\"], #audiolab-editor[data-ready=\"1\"]') !== null || (window.audiolabEditor && window.audiolabEditor.view.ready && window.audiolabEditor.state.rec.id === '{rid}')", timeout=20000)
     return ctx, page
 
@@ -87,14 +87,7 @@ def seg(wb: Workbench, sid: str):
 
 
 def wait_db(page, predicate, what: str, timeout_s: float = 10.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"not stored in the database: {what}")
+    wait_until(page, predicate, f"the database to hold: {what}", timeout_s, step_ms=50)
 
 
 def assert_conflict_shown(page, wb: Workbench, sid: str, typed: str, stored: str) -> None:

@@ -4,13 +4,13 @@ downloaded files are the judges."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from audiolab.core.model import RecordingStatus
 from audiolab.services import Workbench
+from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -43,15 +43,6 @@ def grid_row(page, name: str) -> dict[str, str]:
 
 def status_text(page) -> str:
     return page.locator("#al-lib-status textarea").input_value()
-
-
-def wait_until(page, predicate, what: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def export_as(page, fmt: str, tmp_path: Path) -> str:
