@@ -146,7 +146,8 @@ def editor_state(wb: Workbench, recording_id: str, username: str) -> dict[str, A
         "tier": {"id": tier.id, "role": tier.role.value, "owner": tier.owner, "scope": scope},
         "speakers": [speaker_json(s) for s in tr.speakers],
         "segments": [segment_json(s) for s in tr.segments_of(tier.id)],
-        "tags": [tag_json(t) for t in tr.tags if _tag_visible(tr, t, tier)],
+        "tags": [tag_json(t) for t in tr.tags
+                 if _tag_visible(t, tier, (owner.role if (owner := tr.tier(t.tier_id)) else None))],
         "vocab": {k.value: vocab_json(repository.get_vocabulary(wb.db, rec.project, k))
                   for k in (TagKind.EMOTION, TagKind.SOUND_EVENT)},
         "peaks": peak_levels,
@@ -154,12 +155,14 @@ def editor_state(wb: Workbench, recording_id: str, username: str) -> dict[str, A
     }
 
 
-def _tag_visible(tr: Transcript, tag: Tag, tier: Tier) -> bool:
-    """An annotator's own copy shows its own tags; the shared copy shows every shared tag."""
+def _tag_visible(tag: Tag, tier: Tier, owner_role: TierRole | None) -> bool:
+    """An annotator's own copy shows its own tags; the shared copy shows every shared tag.
+
+    ``owner_role`` is the role of the tier holding the tag (None when it has none).
+    """
     if tier.role == TierRole.ANNOTATION:
         return tag.tier_id == tier.id
-    owner = tr.tier(tag.tier_id)
-    return owner is None or owner.role != TierRole.ANNOTATION
+    return owner_role != TierRole.ANNOTATION
 
 
 # -- peaks -------------------------------------------------------------------------------------
@@ -378,7 +381,7 @@ def changes_since(wb: Workbench, recording_id: str, username: str, since: int) -
         "SELECT e.entity, e.entity_id, b.author FROM edits e JOIN edit_batches b ON e.batch_id = b.id"
         " WHERE b.recording_id = ? AND b.seq > ? AND b.seq <= ? ORDER BY e.id DESC", (rec_id, int(since), seq))
     seen: set[tuple[str, str]] = set()  # newest edit first: each entity once, with its last author
-    tier_roles: dict[str, TierRole | None] = {}
+    tier_roles: dict[str | None, TierRole | None] = {}
     for r in rows:
         key = (r["entity"], r["entity_id"])
         if key in seen or r["entity"] not in _JSON_BY_ENTITY:
@@ -391,7 +394,7 @@ def changes_since(wb: Workbench, recording_id: str, username: str, since: int) -
             out["segments"].append(segment_json(value))
         elif isinstance(value, Speaker):
             out["speakers"].append(speaker_json(value))
-        elif isinstance(value, Tag) and _tag_shown(wb, value, tier, tier_roles):
+        elif isinstance(value, Tag) and _tag_visible(value, tier, _tier_role(wb, value.tier_id, tier_roles)):
             out["tags"].append(tag_json(value))
         else:
             continue
@@ -402,14 +405,12 @@ def changes_since(wb: Workbench, recording_id: str, username: str, since: int) -
     return out
 
 
-def _tag_shown(wb: Workbench, tag: Tag, tier: Tier, roles: dict[str, TierRole | None]) -> bool:
-    """:func:`_tag_visible` without reading the whole transcript."""
-    if tier.role == TierRole.ANNOTATION:
-        return tag.tier_id == tier.id
-    if tag.tier_id not in roles:
-        owner = MAPPERS["tier"].get(wb.db, tag.tier_id) if tag.tier_id else None
-        roles[tag.tier_id] = owner.role if owner is not None else None
-    return roles[tag.tier_id] != TierRole.ANNOTATION
+def _tier_role(wb: Workbench, tier_id: str | None, cache: dict[str | None, TierRole | None]) -> TierRole | None:
+    """The role of a tier read from the database once per call site (None without a tier)."""
+    if tier_id not in cache:
+        owner = MAPPERS["tier"].get(wb.db, tier_id) if tier_id else None
+        cache[tier_id] = owner.role if owner is not None else None
+    return cache[tier_id]
 
 
 def set_vocabulary(wb: Workbench, recording_id: str, kind: str, entries: list[dict[str, Any]]) -> list[dict[str, str]]:
