@@ -11,7 +11,6 @@ import filecmp
 import importlib
 import shutil
 import tempfile
-from fractions import Fraction
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import gradio as gr
 
 from audiolab.core.model import new_id
 from audiolab.errors import AudiolabError
+from audiolab.export.timecode import parse_fps
 from audiolab.services import Workbench, session
 from audiolab.ui.editor import current_user
 
@@ -186,7 +186,7 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             return None, "Export is not part of this build."
         try:
             opts = export_mod.ExportOptions(
-                fps=Fraction(fps_s.strip()) if fps_s.strip() else None,
+                fps=parse_fps(fps_s) if fps_s.strip() else None,
                 drop_frame=None if drop_s == "auto" else drop_s == "drop-frame",
                 start_tc=tc.strip() or None, clock=clock_s, snap_to_frames=bool(snap_b))
             out_dir = Path(tempfile.mkdtemp(prefix="audiolab-export-"))
@@ -205,10 +205,9 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
         path = Path(getattr(file, "name", file))
         try:
             author = current_user(request)
-            time = export_mod.ExportOptions(fps=Fraction(fps_s.strip()) if fps_s.strip() else None,
+            time = export_mod.ExportOptions(fps=parse_fps(fps_s) if fps_s.strip() else None,
                                             start_tc=tc.strip() or None, clock=clock_s)
-            res = exporting.import_file(wb, path, rec_id, as_=as_, author=author, time=time,
-                                        tier_name=f"reference: {path.name}")
+            res = exporting.import_file(wb, path, rec_id, as_=as_, author=author, time=time)
         except (AudiolabError, ValueError, ZeroDivisionError) as exc:
             # the upload's temporary folder means nothing to the user: name the file
             return f"Import failed, nothing was written: {str(exc).replace(str(path), path.name)}", *_refresh(rec_id)
