@@ -31,26 +31,25 @@ def version_text(segments: Iterable[Segment], options: NormalizeOptions | None =
     return normalize_text(" ".join(s.text for s in ordered), options)
 
 
-def wer(reference: str, hypothesis: str) -> float | None:
-    """Word error rate of already-normalized strings (jiwer); None if the reference is empty."""
-    import jiwer
-
-    if not reference.split():
-        return 0.0 if not hypothesis.split() else None
-    if not hypothesis.split():
-        return 1.0
-    return float(jiwer.wer(reference, hypothesis))
-
-
-def cer(reference: str, hypothesis: str) -> float | None:
-    """Character error rate of already-normalized strings (jiwer); None if the reference is empty."""
+def _error_rate(measure: str, reference: str, hypothesis: str) -> float | None:
+    """jiwer's ``measure`` of already-normalized strings; None if the reference is empty."""
     import jiwer
 
     if not reference.strip():
         return 0.0 if not hypothesis.strip() else None
     if not hypothesis.strip():
         return 1.0
-    return float(jiwer.cer(reference, hypothesis))
+    return float(getattr(jiwer, measure)(reference, hypothesis))
+
+
+def wer(reference: str, hypothesis: str) -> float | None:
+    """Word error rate of already-normalized strings (jiwer); None if the reference is empty."""
+    return _error_rate("wer", reference, hypothesis)
+
+
+def cer(reference: str, hypothesis: str) -> float | None:
+    """Character error rate of already-normalized strings (jiwer); None if the reference is empty."""
+    return _error_rate("cer", reference, hypothesis)
 
 
 def to_annotation(segments: Iterable[Segment], uri: str = "recording"):  # noqa: ANN201 - pyannote Annotation
