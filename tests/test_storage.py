@@ -14,7 +14,7 @@ from audiolab.services import editing
 from audiolab.storage import edits
 from audiolab.storage.db import Database
 from audiolab.storage.edits import Change
-from audiolab.storage.migrations import MIGRATIONS
+from audiolab.storage.migrations import MIGRATIONS, migrate
 
 
 @pytest.fixture
@@ -29,10 +29,12 @@ def _seg(rec, start=0, end=1000, text="hello world", speaker=None) -> Segment:
 
 def test_migrations_are_recorded_in_order_and_idempotent(db_path) -> None:
     db = Database(db_path)
+    assert migrate(db) == [n for n, _ in MIGRATIONS]
     names = [r["name"] for r in db.query("SELECT name FROM schema_migrations ORDER BY position")]
     assert names == [n for n, _ in MIGRATIONS]
     db.close()
-    db2 = Database(db_path)  # re-opening applies nothing twice
+    db2 = Database(db_path)
+    assert migrate(db2) == []  # re-opening applies nothing twice
     assert db2.query_one("SELECT COUNT(*) AS n FROM schema_migrations")["n"] == len(MIGRATIONS)
     assert db2.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db2.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1

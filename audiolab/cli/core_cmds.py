@@ -155,11 +155,8 @@ def cmd_undo_redo(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from audiolab.storage import edits
-
     wb = workbench(args)
-    rec = wb.recording(args.recording)
-    rows = edits.history(wb.db, rec.id, limit=args.limit)
+    rows = wb.history(args.recording, limit=args.limit)
     if args.json:
         print(json.dumps([codec.to_dict(e) for e in rows], indent=2, ensure_ascii=False))
         return 0

@@ -21,10 +21,11 @@ from audiolab.core.model import (
     VocabularyEntry,
     Word,
     new_id,
+    tier_id,
 )
 
 __all__ = [
     "Edit", "Origin", "PipelineRun", "Recording", "RecordingStatus", "Segment", "SegmentStatus",
     "Span", "Speaker", "Tag", "TagKind", "Tier", "TierKind", "TierRole", "Transcript", "VideoInfo",
-    "Vocabulary", "VocabularyEntry", "Word", "new_id",
+    "Vocabulary", "VocabularyEntry", "Word", "new_id", "tier_id",
 ]

@@ -11,13 +11,15 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from audiolab.errors import ValidationError
 
 
 # The colors speakers get in the order they are created (a categorical palette, distinct in light
 # and dark themes); the UI lets annotators change them.
+SAMPLE_RATE = 16_000  # Hz: the rate audio is decoded to for every model, waveform and clip
+
 SPEAKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 
 
@@ -248,6 +250,19 @@ class Tier:
     owner: str | None = None
     parent_id: str | None = None
     version: int = 1
+
+
+# The fixed tiers every recording can have, by the suffix of their id (``{recording_id}-{suffix}``).
+StandardTier = Literal["transcript", "events", "emotions", "reference", "adjudicated"]
+
+
+def tier_id(recording_id: str, which: StandardTier) -> str:
+    """The id of one of a recording's standard tiers (annotators' copies get random ids).
+
+    >>> tier_id("abc123", "transcript")
+    'abc123-transcript'
+    """
+    return f"{recording_id}-{which}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from audiolab.core.model import SAMPLE_RATE as MODEL_RATE
 from audiolab.errors import MediaError
 
-MODEL_RATE = 16_000
 MAX_BYTES_DEFAULT = 8 * 1024**3  # refuse files over 8 GiB unless told otherwise
 _MIN_DURATION_MS = 1
 

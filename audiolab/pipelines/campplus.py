@@ -30,7 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-SAMPLE_RATE = 16_000
+from audiolab.core.model import SAMPLE_RATE
+
 NUM_MEL_BINS = 80
 EMBEDDING_DIM = 192
 FRAME_SHIFT_SAMPLES = 160  # 10 ms

@@ -61,12 +61,11 @@ from typing import Any
 
 import numpy as np
 
-from audiolab.core.model import Span
+from audiolab.core.model import SAMPLE_RATE, Span
 from audiolab.errors import ModelError
 from audiolab.pipelines import models
 from audiolab.pipelines.types import Cancelled, Diarization, Turn
 
-SAMPLE_RATE = 16_000
 OFFLINE = "offline"
 OFFLINE_MODEL_NAME = "pyannote-segmentation-3.0+campplus-sv-zh-en-16k (agglomerative)"
 Progress = Callable[[int, int, str], None]

@@ -21,12 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from audiolab.core.model import Span, Word
+from audiolab.core.model import SAMPLE_RATE, Span, Word
 from audiolab.errors import ModelError
 from audiolab.pipelines import models
 from audiolab.pipelines.types import AsrSegment, Cancelled, Transcription
 
-SAMPLE_RATE = 16_000
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
 

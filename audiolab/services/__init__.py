@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiolab.core.model import Recording, RecordingStatus, Tier, TierKind, TierRole, Transcript, VideoInfo
+from audiolab.core.model import Edit, Recording, RecordingStatus, Tier, TierKind, TierRole, Transcript, VideoInfo, tier_id
 from audiolab.errors import AudiolabError, MediaError
 from audiolab.media import peaks as peaks_mod
 from audiolab.media import probe as probe_mod
-from audiolab.storage import edits, repository
+from audiolab.storage import edits, migrations, repository
 from audiolab.storage.db import Database, resolve_db_path, utcnow
 from audiolab.storage.repository import MAPPERS
 
@@ -60,6 +60,7 @@ class Workbench:
 
     def __init__(self, db: Database | str | os.PathLike[str] | None = None):
         self.db = db if isinstance(db, Database) else Database(resolve_db_path(db))
+        migrations.migrate(self.db)
 
     # -- ingest -----------------------------------------------------------------------------
     def peaks_path(self, recording_id: str) -> Path:
@@ -153,14 +154,18 @@ class Workbench:
     def redo(self, recording_id: str, author: str, scope: str = "") -> edits.BatchResult:
         return edits.redo(self.db, self.recording(recording_id).id, author, scope)
 
+    def history(self, recording_id: str, entity_id: str | None = None, limit: int = 200) -> list[Edit]:
+        """The newest history rows of a recording (or of one entity), newest first."""
+        return edits.history(self.db, self.recording(recording_id).id, entity_id, limit)
+
 
 def default_tiers(recording_id: str) -> list[Tier]:
     """The tiers every recording starts with: the shared transcript, sound events, emotions."""
     return [
-        Tier(id=f"{recording_id}-transcript", recording_id=recording_id, name="transcript",
+        Tier(id=tier_id(recording_id, "transcript"), recording_id=recording_id, name="transcript",
              kind=TierKind.TRANSCRIPT, role=TierRole.WORK),
-        Tier(id=f"{recording_id}-events", recording_id=recording_id, name="sound events",
+        Tier(id=tier_id(recording_id, "events"), recording_id=recording_id, name="sound events",
              kind=TierKind.SOUND_EVENT, role=TierRole.WORK),
-        Tier(id=f"{recording_id}-emotions", recording_id=recording_id, name="emotions",
+        Tier(id=tier_id(recording_id, "emotions"), recording_id=recording_id, name="emotions",
              kind=TierKind.EMOTION, role=TierRole.WORK),
     ]

@@ -41,6 +41,7 @@ from audiolab.core.model import (
     Word,
     new_id,
     speaker_color,
+    tier_id,
 )
 from audiolab.errors import NotFoundError
 from audiolab.pipelines.assign import AssignOptions, attribute
@@ -117,9 +118,9 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
     if not force and (done := finished_run(wb, rec.id)) is not None:
         return done
     check_models(options)
-    tier_id = f"{rec.id}-transcript"
-    if repository.MAPPERS["tier"].get(wb.db, tier_id) is None:
-        raise NotFoundError(f"recording {rec.id} has no work transcript tier {tier_id}")
+    work_tier = tier_id(rec.id, "transcript")
+    if repository.MAPPERS["tier"].get(wb.db, work_tier) is None:
+        raise NotFoundError(f"recording {rec.id} has no work transcript tier {work_tier}")
     run = PipelineRun(id=new_id(), recording_id=rec.id, kind=RUN_KIND, model=_model_names(options),
                       options=options.to_dict(), started_at=utcnow(), status="running")
     with wb.db.transaction():
@@ -140,7 +141,7 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
                  "diarization": diarization.stats if diarization else None}
         stats["total_s"] = round(time.perf_counter() - t0, 3)  # models and attribution; the write follows
         stats["realtime_factor"] = round(rec.duration_ms / 1000 / max(stats["total_s"], 1e-6), 2)
-        _store(wb, rec, tier_id, run.id, drafts, diarization, author, stats)
+        _store(wb, rec, work_tier, run.id, drafts, diarization, author, stats)
     except BaseException as exc:
         status = "cancelled" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "failed"
         with wb.db.transaction():

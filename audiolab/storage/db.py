@@ -54,6 +54,9 @@ def utcnow() -> str:
 class Database:
     """A handle on one database, with a connection per thread.
 
+    Opening does not change the schema: :func:`audiolab.storage.migrations.migrate` does (the
+    :class:`~audiolab.services.Workbench` runs it), so this layer depends on nothing above it.
+
     Args:
         path: the SQLite file (created with its folder if missing).
     """
@@ -71,9 +74,6 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        from audiolab.storage.migrations import migrate
-
-        migrate(self)
 
     # -- connections -----------------------------------------------------------------------
     @property

@@ -6,10 +6,8 @@ The SQL is portable (see ``db.py`` for the few tokens the connection layer trans
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from audiolab.storage.db import Database
+from audiolab.errors import AudiolabError
+from audiolab.storage.db import Database, utcnow
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -214,16 +212,12 @@ def migrate(db: Database) -> list[str]:
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
     )
-    from audiolab.storage.db import utcnow
-
     applied_now: list[str] = []
     for position, (name, sql) in enumerate(MIGRATIONS, start=1):
         with db.transaction():
             done = db.query_one("SELECT name FROM schema_migrations WHERE position = ?", (position,))
             if done is not None:
                 if done["name"] != name:
-                    from audiolab.errors import AudiolabError
-
                     raise AudiolabError(
                         f"{db.path}: migration {position} is '{done['name']}' in the database but "
                         f"'{name}' in this version of audiolab; refusing to guess"

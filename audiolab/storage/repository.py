@@ -222,6 +222,16 @@ def set_recording_status(db: Database, recording_id: str, status: RecordingStatu
     db.execute("UPDATE recordings SET status = ? WHERE id = ?", (status.value, recording_id))
 
 
+def segment_counts(db: Database, roles: tuple[TierRole, ...]) -> dict[tuple[str, TierRole], tuple[int, int]]:
+    """Per (recording, tier role) of transcript tiers: the number of segments and of those not draft."""
+    marks = ", ".join("?" for _ in roles)
+    rows = db.query(
+        "SELECT s.recording_id, t.role, COUNT(*) AS n, SUM(CASE WHEN s.status != 'draft' THEN 1 ELSE 0 END) AS done"
+        f" FROM segments s JOIN tiers t ON s.tier_id = t.id WHERE t.kind = 'transcript' AND t.role IN ({marks})"
+        " GROUP BY s.recording_id, t.role", [r.value for r in roles])
+    return {(r["recording_id"], TierRole(r["role"])): (r["n"], r["done"] or 0) for r in rows}
+
+
 # ---------------------------------------------------------------------------------------------
 # Aggregates
 
