@@ -14,6 +14,20 @@ from tests.conftest import shared_file
 
 pytestmark = pytest.mark.slow
 
+# Quality bounds are word errors: the count measured on one CI-class machine (int8 kernels) plus
+# SLACK_WORDS. int8 GEMM kernels differ between CPUs, which moves a word or two on these short
+# clips (13 words: one word is 7.7 points); a real regression (a wrong model, language, decoding
+# or resampling) costs far more than two words.
+SLACK_WORDS = 2
+
+
+def assert_word_errors(reference: str, hyp: str, measured: int, what: str) -> None:
+    """At most ``measured + SLACK_WORDS`` word errors after normalization."""
+    out = jiwer.process_words(normalize(reference), normalize(hyp))
+    errors = out.substitutions + out.deletions + out.insertions
+    assert errors <= measured + SLACK_WORDS, (
+        f"{what}: {errors} word errors (WER {out.wer:.3f}), measured {measured} + {SLACK_WORDS} allowed: {hyp!r}")
+
 
 @pytest.fixture(scope="module")
 def asr():
@@ -29,20 +43,20 @@ def _ljspeech(name: str) -> str:
         return next(r["normalized_text"] for r in csv.DictReader(f, delimiter="\t") if r["file"] == name)
 
 
+# (clip, reference, word errors measured: of 17, 27, 19 and 22 words)
 CASES = [
-    ("asr_en/librispeech_1272-128104-0000.wav", lambda: shared_file("asr_en/librispeech_1272-128104-0000.txt").read_text(), 0.06),
-    ("asr_en/ljspeech_LJ001-0001.flac", lambda: _ljspeech("ljspeech_LJ001-0001.flac"), 0.06),
-    ("asr_en/ljspeech_LJ001-0007.flac", lambda: _ljspeech("ljspeech_LJ001-0007.flac"), 0.10),
-    ("asr_en/jfk.flac", lambda: shared_file("asr_en/jfk.txt").read_text(), 0.06),
+    ("asr_en/librispeech_1272-128104-0000.wav", lambda: shared_file("asr_en/librispeech_1272-128104-0000.txt").read_text(), 0),
+    ("asr_en/ljspeech_LJ001-0001.flac", lambda: _ljspeech("ljspeech_LJ001-0001.flac"), 1),
+    ("asr_en/ljspeech_LJ001-0007.flac", lambda: _ljspeech("ljspeech_LJ001-0007.flac"), 0),
+    ("asr_en/jfk.flac", lambda: shared_file("asr_en/jfk.txt").read_text(), 0),
 ]
 
 
-@pytest.mark.parametrize(("rel", "reference", "bound"), CASES, ids=[c[0].split("/")[-1] for c in CASES])
-def test_tiny_en_wer(asr, rel: str, reference, bound: float) -> None:
+@pytest.mark.parametrize(("rel", "reference", "measured"), CASES, ids=[c[0].split("/")[-1] for c in CASES])
+def test_tiny_en_wer(asr, rel: str, reference, measured: int) -> None:
     result = asr(load_audio(shared_file(rel)))
     hyp = " ".join(s.text for s in result.segments)
-    wer = jiwer.wer(normalize(reference()), normalize(hyp))
-    assert wer <= bound, f"WER {wer:.3f} > {bound} for {rel}: {hyp!r}"
+    assert_word_errors(reference(), hyp, measured, rel)
     seg = result.segments[0]
     assert all(isinstance(w, Word) and w.probability is not None for w in seg.words)
     assert seg.avg_logprob is not None and seg.no_speech_prob is not None
@@ -76,8 +90,8 @@ def test_batched_inference_on_a_long_reading() -> None:
     reference = shared_file("asr_en/librivox_sonnet001.txt").read_text().splitlines()
     reference[0] = "one" if reference[0].strip() == "1" else reference[0]  # the reader says the number
     hyp = " ".join(s.text for s in result.segments)
-    wer = jiwer.wer(normalize(" ".join(reference)), normalize(hyp))
-    assert wer <= 0.15, f"batched WER {wer:.3f}: {hyp!r}"
+    # 10 of 108 words measured; the longer reading gets 3 words of slack more than the short clips
+    assert_word_errors(" ".join(reference), hyp, 10 + 3, "batched")
     starts = [s.span.start_ms for s in result.segments]
     assert starts == sorted(starts) and result.segments[-1].span.end_ms <= result.duration_ms + 500
     assert all(w.probability is not None for s in result.segments for w in s.words)
@@ -88,8 +102,8 @@ def _picovoice() -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-@pytest.mark.parametrize("lang", ["es", "fr", "pt"])
-def test_embedded_base_model_transcribes_other_languages(lang: str) -> None:
+@pytest.mark.parametrize(("lang", "measured"), [("es", 0), ("fr", 2), ("pt", 0)])  # of 12, 13 and 8 words
+def test_embedded_base_model_transcribes_other_languages(lang: str, measured: int) -> None:
     """The multilingual ``base`` (joined from its two registry packages) detects and transcribes."""
     from audiolab.pipelines import whisper
 
@@ -98,6 +112,5 @@ def test_embedded_base_model_transcribes_other_languages(lang: str) -> None:
     result = whisper.transcribe(audio, whisper.TranscribeOptions(model="base"))  # language detected
     assert result.language == lang and result.language_probability > 0.5
     hyp = " ".join(s.text for s in result.segments)
-    wer = jiwer.wer(normalize(row["transcript_with_punctuation"]), normalize(hyp))
-    assert wer <= 0.15, f"{lang}: WER {wer:.3f}: {hyp!r}"
+    assert_word_errors(row["transcript_with_punctuation"], hyp, measured, lang)
     assert {s.language for s in result.segments} == {lang}
