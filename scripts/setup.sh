@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Sets up everything audiolab needs on a Debian/Ubuntu machine, idempotently:
 # Debian packages (ffmpeg, chromium for the browser tests, espeak-ng and sox for generated
-# test speech), a virtualenv at .venv with a lean CPU torch, the package and its extras.
+# test speech, nodejs for the editor's JavaScript unit tests), a virtualenv at .venv with a
+# lean CPU torch, the package and its extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(ffmpeg chromium espeak-ng sox libsndfile1 fonts-dejavu-core)
+# Node.js runs the editor's JavaScript unit tests (node --test); any packaged node will do.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 TORCH_VERSION="${AUDIOLAB_TORCH_VERSION:-2.13.0}"
 
 missing=()

@@ -27,6 +27,14 @@ from audiolab.services import Workbench
 from audiolab.storage.edits import BatchResult, Change
 
 
+def _inside_recording(wb: Workbench, recording_id: str, span: Span, what: str) -> Span:
+    """``span`` if it ends by the recording's end (1 ms of rounding allowed), else ValidationError."""
+    duration = wb.recording(recording_id).duration_ms
+    if span.end_ms > duration + 1:
+        raise ValidationError(f"a {what} cannot end after the recording ({span.end_ms} ms > {duration} ms)")
+    return span
+
+
 def _human(seg: Segment, **changes: object) -> Segment:
     status = changes.pop("status", None) or (
         SegmentStatus.CORRECTED if seg.status == SegmentStatus.DRAFT else seg.status)
@@ -83,9 +91,7 @@ def replace_text(wb: Workbench, segments: Iterable[Segment], find: str, replace:
 
 
 def set_span(wb: Workbench, seg: Segment, start_ms: int, end_ms: int, author: str, scope: str = "") -> BatchResult:
-    span = Span(int(start_ms), int(end_ms))
-    if span.end_ms > wb.recording(seg.recording_id).duration_ms + 1:
-        raise ValidationError("a segment cannot end after the recording")
+    span = _inside_recording(wb, seg.recording_id, Span(int(start_ms), int(end_ms)), "segment")
     words = tuple(w for w in seg.words if w.span.overlaps(span))
     words = tuple(dataclasses.replace(w, span=w.span.intersection(span) or w.span) for w in words)
     new = _human(seg, span=span, words=words)
@@ -138,7 +144,7 @@ def merge(wb: Workbench, first: Segment, second: Segment, tags: Iterable[Tag] = 
 
 def create_segment(wb: Workbench, recording_id: str, tier_id: str, start_ms: int, end_ms: int, author: str,
                    speaker_id: str | None = None, text: str = "", scope: str = "") -> BatchResult:
-    span = Span(int(start_ms), int(end_ms))
+    span = _inside_recording(wb, recording_id, Span(int(start_ms), int(end_ms)), "segment")
     seg = Segment(id=new_id(), recording_id=recording_id, tier_id=tier_id, span=span, text=text.strip(),
                   speaker_id=speaker_id, words=realign_words((), text, span), origin=Origin.HUMAN,
                   status=SegmentStatus.CORRECTED, touched=True)
@@ -185,14 +191,16 @@ def add_tag(wb: Workbench, recording_id: str, kind: TagKind, start_ms: int, end_
     label = label.strip()
     if not label and kind != TagKind.NOTE:
         raise ValidationError("a tag needs a label")
-    tag = Tag(id=new_id(), recording_id=recording_id, kind=kind, span=Span(int(start_ms), int(end_ms)), label=label,
+    span = _inside_recording(wb, recording_id, Span(int(start_ms), int(end_ms)), "tag")
+    tag = Tag(id=new_id(), recording_id=recording_id, kind=kind, span=span, label=label,
               tier_id=tier_id, segment_id=segment_id, note=note, origin=Origin.HUMAN)
     return wb.apply(recording_id, [Change.create(tag)], author, f"tag {kind.value}", scope)
 
 
 def update_tag(wb: Workbench, tag: Tag, author: str, scope: str = "", **changes: object) -> BatchResult:
     if "start_ms" in changes or "end_ms" in changes:
-        changes["span"] = Span(int(changes.pop("start_ms", tag.span.start_ms)), int(changes.pop("end_ms", tag.span.end_ms)))  # type: ignore[arg-type]
+        span = Span(int(changes.pop("start_ms", tag.span.start_ms)), int(changes.pop("end_ms", tag.span.end_ms)))  # type: ignore[arg-type]
+        changes["span"] = _inside_recording(wb, tag.recording_id, span, "tag")
     return wb.apply(tag.recording_id, [Change.update(dataclasses.replace(tag, **changes))], author, "edit tag", scope)  # type: ignore[arg-type]
 
 

@@ -27,6 +27,11 @@ from audiolab.storage.repository import MAPPERS, entity_name
 
 Op = Literal["create", "update", "delete"]
 
+# How far past the recording's stored duration a span may end: containers, decoders and subtitle
+# tools disagree on a file's last frame by up to this much. Anything further is refused on every
+# path (editor, import, pre-labeling, adjudication), so no export can carry an absurd time.
+END_SLACK_MS = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -84,9 +89,27 @@ def apply(
         raise ValidationError("every edit needs an author")
     batch_id = new_id()
     with db.transaction():
+        _check_spans(db, recording_id, changes)
         _insert_batch(db, batch_id, recording_id, author, "do", None, description, scope)
         values = _apply_changes(db, batch_id, recording_id, changes, author)
     return BatchResult(batch_id, values)
+
+
+def _check_spans(db: Database, recording_id: str, changes: Sequence[Change]) -> None:
+    """Refuse a segment, word or tag that ends past the recording (beyond :data:`END_SLACK_MS`)."""
+    row = db.query_one("SELECT duration_ms FROM recordings WHERE id = ?", (recording_id,))
+    if row is None:
+        raise NotFoundError(f"no recording '{recording_id}'")
+    limit = int(row["duration_ms"]) + END_SLACK_MS
+    for ch in changes:
+        span = getattr(ch.value, "span", None) if ch.op != "delete" else None
+        if span is None:
+            continue
+        ends = [span.end_ms, *(w.span.end_ms for w in getattr(ch.value, "words", ()))]
+        if max(ends) > limit:
+            raise ValidationError(
+                f"{entity_name(ch.value)} {span.start_ms}-{max(ends)} ms ends after the recording "
+                f"({row['duration_ms']} ms); nothing was written")
 
 
 def _insert_batch(db: Database, batch_id: str, recording_id: str, author: str, action: str,
