@@ -64,5 +64,12 @@ class ImportFormatError(AudiolabError):
         super().__init__(f"{where}: {reason}")
 
 
+class StorageError(AudiolabError):
+    """The database cannot be read or written (corrupt, read-only, full disk, locked, unreachable).
+
+    The message names the database and the problem; nothing of the failed change was written.
+    """
+
+
 class AuthError(AudiolabError):
     """Sign-in failed or the signed-in user may not do this."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from audiolab.errors import AudiolabError
+from audiolab.errors import AudiolabError, StorageError
 
 DB_ENV = "AUDIOLAB_DB"
 
@@ -44,6 +44,35 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return default_db_path()
+
+
+# What SQLite says, and what to tell the person who ran the command.
+_REASONS = (
+    ("file is not a database", "not a database file, or corrupt"),
+    ("malformed", "the database is corrupt (database disk image is malformed)"),
+    ("readonly", "the database is read-only (check the permissions of the file and its folder)"),
+    ("unable to open", "cannot open the database (check that its folder exists and is writable)"),
+    ("disk is full", "the disk is full; nothing was written"),
+    ("disk i/o error", "disk I/O error; nothing was written"),
+    ("locked", "the database is locked by another process; try again"),
+)
+
+
+@contextlib.contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's operational failures into one :class:`StorageError` line naming the file.
+
+    Constraint violations (``sqlite3.IntegrityError``) pass through: the layers above validate
+    before they write, so one reaching here is a bug and keeps its traceback.
+    """
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        text = str(exc)
+        reason = next((r for key, r in _REASONS if key in text.lower()), f"database error ({text})")
+        raise StorageError(f"{path}: {reason}") from exc
 
 
 def utcnow() -> str:
@@ -80,20 +109,27 @@ class Database:
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            except sqlite3.Error as exc:
-                raise AudiolabError(f"{self.path}: cannot open the database ({exc})") from exc
+            with storage_errors(self.path):
+                conn = self._connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA schema_version").fetchone()  # reads the header: a corrupt file fails here
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":  # e.g. a file system without shared memory
                 conn.execute("PRAGMA journal_mode = DELETE")
             conn.execute("PRAGMA synchronous = FULL")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def close(self) -> None:
@@ -117,16 +153,24 @@ class Database:
         return statement
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self.conn.execute(self.sql(statement), tuple(params))
+        conn = self.conn
+        with storage_errors(self.path):
+            return conn.execute(self.sql(statement), tuple(params))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.conn.executemany(self.sql(statement), rows)
+        conn = self.conn
+        with storage_errors(self.path):
+            conn.executemany(self.sql(statement), rows)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.execute(statement, params).fetchall()]
+        cur = self.execute(statement, params)
+        with storage_errors(self.path):
+            return [dict(r) for r in cur.fetchall()]
 
     def query_one(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-        row = self.execute(statement, params).fetchone()
+        cur = self.execute(statement, params)
+        with storage_errors(self.path):
+            row = cur.fetchone()
         return dict(row) if row is not None else None
 
     @contextlib.contextmanager
@@ -145,17 +189,26 @@ class Database:
                 self._local.depth = depth
             return
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        with storage_errors(self.path):
+            conn.execute("BEGIN IMMEDIATE")
         self._local.depth = 1
         try:
             yield self
         except BaseException:
             self._local.depth = 0
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
         else:
             self._local.depth = 0
-            conn.execute("COMMIT")
+            try:
+                with storage_errors(self.path):
+                    conn.execute("COMMIT")
+            except StorageError:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Database]:
@@ -164,13 +217,15 @@ class Database:
         if conn.in_transaction:
             yield self
             return
-        conn.execute("BEGIN")  # a deferred read transaction: one snapshot under WAL
+        with storage_errors(self.path):
+            conn.execute("BEGIN")  # a deferred read transaction: one snapshot under WAL
         try:
             yield self
         finally:
-            conn.execute("COMMIT")
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("COMMIT")
 
     def integrity_ok(self) -> bool:
-        row = self.conn.execute("PRAGMA integrity_check").fetchone()
-        fk = self.conn.execute("PRAGMA foreign_key_check").fetchall()
-        return row[0] == "ok" and not fk
+        row = self.query_one("PRAGMA integrity_check")
+        fk = self.query("PRAGMA foreign_key_check")
+        return next(iter(row.values())) == "ok" and not fk

@@ -204,11 +204,14 @@ MIGRATIONS: list[tuple[str, str]] = [
 def migrate(db: Database) -> list[str]:
     """Apply the migrations this database has not seen, each in its own transaction.
 
+    A database that has them all is only read, so a read-only one can still be listed and exported.
+
     Returns:
         The names of the migrations applied now.
     """
-    conn = db.conn
-    conn.execute(
+    if _applied(db) == [name for name, _ in MIGRATIONS]:
+        return []
+    db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
     )
@@ -224,13 +227,20 @@ def migrate(db: Database) -> list[str]:
                     )
                 continue
             for statement in _split(db.sql(sql)):
-                conn.execute(statement)
+                db.execute(statement)
             db.execute(
                 "INSERT INTO schema_migrations (position, name, applied_at) VALUES (?, ?, ?)",
                 (position, name, utcnow()),
             )
             applied_now.append(name)
     return applied_now
+
+
+def _applied(db: Database) -> list[str]:
+    """The names of the migrations recorded in the database, in order (none for a new file)."""
+    if db.query_one("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") is None:
+        return []
+    return [r["name"] for r in db.query("SELECT name FROM schema_migrations ORDER BY position")]
 
 
 def _split(sql: str) -> list[str]:
