@@ -18,9 +18,11 @@ from typing import Any
 import gradio as gr
 
 from audiolab.errors import AudiolabError, ValidationError
-from audiolab.services import Workbench
+from audiolab.services import Workbench, review
+from audiolab.ui.dashboard import build_dashboard
 from audiolab.ui.editor import build_editor, prefetch_head
 from audiolab.ui.library import build_library
+from audiolab.ui.review import build_review, reviewer_of
 
 Auth = tuple[str, str] | Callable[[str, str], bool] | None
 
@@ -37,15 +39,7 @@ def resolve_auth(wb: Workbench, auth: Auth) -> Auth:
         if isinstance(auth, tuple) and (len(auth) != 2 or not all(auth)):
             raise ValidationError("auth must be a (user, password) pair with both parts non-empty")
         return auth
-    try:
-        from audiolab.services import review
-    except ImportError:
-        return None
-    try:
-        has_users = wb.db.query_one("SELECT COUNT(*) AS n FROM users")["n"] > 0  # type: ignore[index]
-    except Exception:  # noqa: BLE001 - no users table in this build
-        return None
-    if not has_users:
+    if not review.has_users(wb):
         return None
     return lambda username, password: review.authenticate(wb, username, password)
 
@@ -59,11 +53,11 @@ def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = 
             with gr.Tab("Library", id="library") as lib_tab:
                 lazy_tab(lib_tab, lambda _: build_library(wb, tabs))
             review_tabs = _build_review_tabs(wb, tabs)
-        if review_tabs:
-            def role_tabs(request: gr.Request) -> list[Any]:
-                return _role_tabs(wb, request)
 
-            demo.load(role_tabs, outputs=review_tabs)
+        def role_tabs(request: gr.Request) -> list[Any]:
+            return _role_tabs(wb, request)
+
+        demo.load(role_tabs, outputs=review_tabs)
     demo.audiolab_auth = resolve_auth(wb, auth)  # type: ignore[attr-defined]
     demo.audiolab_wb = wb  # type: ignore[attr-defined]
     demo.audiolab_head = prefetch_head(editor, initial_recording)  # type: ignore[attr-defined]
@@ -76,11 +70,6 @@ def _build_review_tabs(wb: Workbench, tabs: gr.Tabs) -> list[gr.Tab]:
 
     Hiding is only for comfort: every action behind them checks the role on the server.
     """
-    try:
-        from audiolab.ui.dashboard import build_dashboard
-        from audiolab.ui.review import build_review, reviewer_of
-    except ModuleNotFoundError:  # a build without the review feature
-        return []
     with gr.Tab("Review", id="review", visible=False) as review_tab:
         build_review(wb, tabs)
     with gr.Tab("Dashboard", id="dashboard", visible=False) as dash_tab:
@@ -121,8 +110,6 @@ def lazy_tab(tab: gr.Tab, build: Callable[[Any], None], gate: Callable[[gr.Reque
 
 
 def _role_tabs(wb: Workbench, request: gr.Request) -> list[Any]:
-    from audiolab.ui.review import reviewer_of
-
     try:
         reviewer_of(wb, request)
         show = True
