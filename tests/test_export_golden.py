@@ -104,9 +104,9 @@ def test_vtt_escapes_voice_names() -> None:
     t = dataclasses.replace(t, speakers=(dataclasses.replace(t.speakers[0], name="Dr. <Evil> & Co"), t.speakers[1]))
     text = dumps(t, "vtt")
     assert "<v Dr. &lt;Evil&gt; &amp; Co>Hello" in text
-    from audiolab.export.importers import read_vtt
+    from audiolab.export import vtt
 
-    doc = read_vtt("x.vtt", text)
+    doc = vtt.parse("x.vtt", text)
     assert doc.segments[0].speaker == "Dr. <Evil> & Co"
     assert doc.segments[0].text == "Hello & welcome <everyone> to the show"
 

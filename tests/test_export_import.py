@@ -108,6 +108,41 @@ def test_import_mfa_textgrid(wb) -> None:
     assert {t.speaker_name(s.speaker_id) for s in t.segments_of(res.tier.id)} == {"michael", "sickmichael"}
 
 
+# -- the registry ----------------------------------------------------------------------------
+
+
+def test_each_format_module_has_what_the_registry_says() -> None:
+    """One registry: a format's module writes it, and has a reader exactly when the table says so."""
+    from audiolab.export import FORMATS, importable_formats
+
+    for info in FORMATS.values():
+        module = info.load()
+        assert callable(module.dumps) and module.EXTENSION == info.extension, info.name
+        assert hasattr(module, "parse") == info.importable, info.name
+    assert importable_formats() == ["srt", "vtt", "rttm", "textgrid", "eaf", "json", "stm", "labelstudio"]
+
+
+@pytest.mark.parametrize(("name", "text", "fmt"), [
+    ("a.SRT", "", "srt"), ("a.TextGrid", "", "textgrid"), ("a.eaf", "", "eaf"),
+    ("a.json", '{"type": "audiolab.transcript"}', "json"), ("a.json", "[]", "labelstudio"),
+])
+def test_detect_format_from_the_extension_and_the_json_type(name: str, text: str, fmt: str) -> None:
+    from audiolab.export import detect_format
+
+    assert detect_format(name, text) == fmt
+
+
+def test_unknown_extension_and_unimportable_format_are_refused(tmp_path: Path) -> None:
+    from audiolab.export import read_file
+
+    path = tmp_path / "a.csv"
+    path.write_text("start,end\n")
+    with pytest.raises(ImportFormatError, match="cannot tell the format from the extension '.csv'; give it with -f"):
+        read_file(path)
+    with pytest.raises(ImportFormatError, match=r"cannot import format 'csv' \(importable: srt, vtt, rttm, "):
+        read_file(path, "CSV")
+
+
 # -- hostile and malformed files ---------------------------------------------------------------
 
 SRT_OK = "1\n00:00:01,000 --> 00:00:02,000\nhello\n\n"

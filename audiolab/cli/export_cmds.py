@@ -6,8 +6,7 @@ import argparse
 import getpass
 
 from audiolab.cli import add_db_arg, workbench
-from audiolab.export import FORMATS
-from audiolab.export.importers import IMPORT_FORMATS
+from audiolab.export import FORMATS, importable_formats
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "reference (gold) tier. All or nothing: a malformed file writes nothing.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--recording", required=True, metavar="ID")
-    p.add_argument("-f", "--format", choices=IMPORT_FORMATS, help="format (default: from the extension)")
+    p.add_argument("-f", "--format", choices=importable_formats(), help="format (default: from the extension)")
     p.add_argument("--as", dest="as_", choices=("draft", "reference"), default="draft")
     p.add_argument("--encoding", help="text encoding when the file is not UTF-8 and does not say")
     p.add_argument("--tier-name", help="name of the reference tier")

@@ -1,9 +1,13 @@
-"""Export a transcript to the formats other tools read; the registry of formats.
+"""Formats listed once (the module that writes, and may read, each) and the export and import entry points.
 
-Every format is a module with ``EXTENSION`` and ``dumps(transcript, options)`` (records ->
-text), and optionally ``write(transcript, options, path)`` when it writes more than one file.
+Every format is one module of this package that writes it (``EXTENSION`` and ``dumps(transcript,
+options)``: records -> text, and optionally ``write(transcript, options, path)`` when it writes
+more than one file) and, where the format can be imported, reads it (``parse(path, text,
+options)`` -> :class:`~audiolab.export.reading.ImportedDoc`). :data:`FORMATS` lists them once;
+what can be imported, the CLI's choices and the UI's dropdown all come from it.
 :func:`write_transcript` is the entry point for everything that exports (``audiolab export``,
-``audiolab transcribe``, the UI through :mod:`audiolab.services.exporting`).
+``audiolab transcribe``, the UI through :mod:`audiolab.services.exporting`), :func:`read_file`
+for everything that imports.
 """
 
 from __future__ import annotations
@@ -15,42 +19,73 @@ from pathlib import Path
 from types import ModuleType
 
 from audiolab.core.model import Transcript
-from audiolab.errors import ValidationError
+from audiolab.errors import ImportFormatError, ValidationError
 from audiolab.export.options import ExportOptions, SubtitleRules
+from audiolab.export.reading import ImportedDoc, ReadOptions, read_text
 
-__all__ = ["FORMATS", "ExportOptions", "FormatInfo", "SubtitleRules", "dumps", "format_info", "write_transcript"]
+__all__ = ["FORMATS", "ExportOptions", "FormatInfo", "ImportedDoc", "ReadOptions", "SubtitleRules", "detect_format",
+           "dumps", "format_info", "importable_formats", "read_file", "write_transcript"]
 
 
 @dataclass(frozen=True, slots=True)
 class FormatInfo:
-    """One export format: its name, module, file extension and what it is for."""
+    """One format: its name, its module (writer, and reader where it has one), extension and purpose.
+
+    Attributes:
+        name: what users type (``-f srt``).
+        module: the module of :mod:`audiolab.export` that writes the format: its ``dumps`` (and
+            ``write``, where it has one) is the writer.
+        extension: the extension of files written; for importable formats also the one
+            :func:`detect_format` recognizes (case-insensitively).
+        description: one line for help texts and the UI.
+        reads: whether the module also has the format's reader, ``parse(path, text, options)``.
+    """
 
     name: str
     module: str
     extension: str
     description: str
-    importable: bool
+    reads: bool = False
+
+    @property
+    def importable(self) -> bool:
+        """Whether files of this format can be imported (the format has a reader)."""
+        return self.reads
 
     def load(self) -> ModuleType:
+        """The format's module (imported on first use: some need praatio or pympi)."""
         return importlib.import_module(f"audiolab.export.{self.module}")
 
 
 FORMATS: dict[str, FormatInfo] = {f.name: f for f in (
-    FormatInfo("srt", "srt", ".srt", "SubRip subtitles (speaker as an optional 'Name: ' prefix)", True),
-    FormatInfo("vtt", "vtt", ".vtt", "WebVTT subtitles with <v Speaker> voice tags", True),
-    FormatInfo("rttm", "rttm", ".rttm", "RTTM speaker turns for diarization scoring (optional .uem)", True),
-    FormatInfo("textgrid", "textgrid", ".TextGrid", "Praat TextGrid: segment and word tiers per speaker, events, emotions", True),
-    FormatInfo("eaf", "eaf", ".eaf", "ELAN EAF: speaker tiers, word and emotion dependents, vocabularies, linked media", True),
-    FormatInfo("json", "json_full", ".json", "audiolab JSON: the full model, lossless and schema-versioned", True),
-    FormatInfo("jsonl", "jsonl", ".jsonl", "JSONL manifest (NeMo; Hugging Face audiofolder metadata), optional WAV clips", False),
-    FormatInfo("csv", "csv_", ".csv", "CSV, one row per segment, with timecodes for video", False),
-    FormatInfo("stm", "stm", ".stm", "STM reference transcript for ASR scoring (sclite, meeteval)", True),
-    FormatInfo("ctm", "ctm", ".ctm", "CTM timed words for ASR scoring", False),
-    FormatInfo("labelstudio", "labelstudio", ".json", "Label Studio tasks with predictions (speaker, text, emotion, events)", True),
+    FormatInfo("srt", "srt", ".srt", "SubRip subtitles (speaker as an optional 'Name: ' prefix)", reads=True),
+    FormatInfo("vtt", "vtt", ".vtt", "WebVTT subtitles with <v Speaker> voice tags", reads=True),
+    FormatInfo("rttm", "rttm", ".rttm", "RTTM speaker turns for diarization scoring (optional .uem)", reads=True),
+    FormatInfo("textgrid", "textgrid", ".TextGrid", "Praat TextGrid: segment and word tiers per speaker, events, emotions",
+               reads=True),
+    FormatInfo("eaf", "eaf", ".eaf", "ELAN EAF: speaker tiers, word and emotion dependents, vocabularies, linked media",
+               reads=True),
+    FormatInfo("json", "json_full", ".json", "audiolab JSON: the full model, lossless and schema-versioned", reads=True),
+    FormatInfo("jsonl", "jsonl", ".jsonl", "JSONL manifest (NeMo; Hugging Face audiofolder metadata), optional WAV clips"),
+    FormatInfo("csv", "csv_", ".csv", "CSV, one row per segment, with timecodes for video"),
+    FormatInfo("stm", "stm", ".stm", "STM reference transcript for ASR scoring (sclite, meeteval)", reads=True),
+    FormatInfo("ctm", "ctm", ".ctm", "CTM timed words for ASR scoring"),
+    FormatInfo("labelstudio", "labelstudio", ".json", "Label Studio tasks with predictions (speaker, text, emotion, events)",
+               reads=True),
 )}
 
 
+def importable_formats() -> list[str]:
+    """The names of the formats that can be imported, in the registry's order."""
+    return [f.name for f in FORMATS.values() if f.importable]
+
+
 def format_info(fmt: str) -> FormatInfo:
+    """The registry's entry for a format name (case-insensitive).
+
+    Raises:
+        ValidationError: no such format.
+    """
     try:
         return FORMATS[fmt.lower()]
     except KeyError:
@@ -97,3 +132,44 @@ def write_text(out: Path, data: str | bytes) -> None:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def detect_format(path: str | Path, text: str = "") -> str:
+    """The importable format a file is, from its extension and, where several share it, its text.
+
+    Of the importable formats with this extension, the first (in the registry's order) whose
+    module has no ``sniff(text)`` or whose ``sniff`` accepts the text: a ``.json`` file is audiolab
+    JSON when it says so, else Label Studio.
+
+    Raises:
+        ImportFormatError: no importable format has this extension.
+    """
+    p = Path(path)
+    ext = p.suffix.lower()
+    for info in FORMATS.values():
+        if info.importable and info.extension.lower() == ext:
+            sniff = getattr(info.load(), "sniff", None)
+            if sniff is None or sniff(text):
+                return info.name
+    raise ImportFormatError(p, f"cannot tell the format from the extension '{ext}'; give it with -f")
+
+
+def read_file(path: str | os.PathLike[str], fmt: str | None = None, options: ReadOptions | None = None) -> ImportedDoc:
+    """Read and parse a file of any importable format: guards first, then the format's reader.
+
+    Args:
+        path: the file.
+        fmt: the format's name; default from :func:`detect_format`.
+        options: the encoding and the options of particular formats.
+
+    Raises:
+        ImportFormatError: the file is unreadable or malformed (``file:line: reason``), or the
+            format cannot be imported.
+    """
+    opts = options or ReadOptions()
+    text = read_text(path, opts.encoding)
+    name = (fmt or detect_format(path, text)).lower()
+    info = FORMATS.get(name)
+    if info is None or not info.importable:
+        raise ImportFormatError(path, f"cannot import format '{name}' (importable: {', '.join(importable_formats())})")
+    return info.load().parse(path, text, opts)

@@ -1,4 +1,4 @@
-"""ELAN (.eaf) writer, through ``pympi-ling``.
+"""ELAN (.eaf), through ``pympi-ling``: writer and reader.
 
 Tiers: for each speaker (display name; ``(no speaker)`` for unattributed segments) a
 time-aligned tier ``<name>`` (linguistic type ``utterance``, ``PARTICIPANT`` = the name) with the
@@ -25,6 +25,10 @@ structures (:func:`_add_word`). The output is byte for byte what
 escaping; pinned by ``tests/test_export_eaf_writer.py``), except that characters XML 1.0 forbids
 (control characters, lone surrogates, U+FFFE/U+FFFF) are dropped, where pympi would write a file
 no XML parser accepts.
+
+Reading (:func:`parse`) undoes that layout: top-level tiers are speakers, their ``- words`` and
+``- emotion`` dependents words and emotion tags. The text is checked by
+:func:`~audiolab.export.reading.check_xml` (no DTDs, no entities) before ``pympi`` opens the file.
 """
 
 from __future__ import annotations
@@ -36,7 +40,20 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from audiolab.core.model import TagKind, Transcript, Vocabulary
+from audiolab.errors import ImportFormatError
 from audiolab.export.options import ExportOptions, TimeMap
+from audiolab.export.reading import (
+    ImportedDoc,
+    ImportedSegment,
+    ImportedTag,
+    ImportedWord,
+    ReadOptions,
+    attach_words,
+    check_span,
+    check_xml,
+    line_of,
+    unlaned,
+)
 from audiolab.export.records import SegmentRecord, iter_segments, iter_tags, lane_name, lanes, one_line
 
 EXTENSION = ".eaf"
@@ -330,3 +347,69 @@ def serialize(eaf) -> str:  # noqa: ANN001 - pympi Eaf
 def dumps(t: Transcript, opts: ExportOptions) -> str:
     """The transcript as an ELAN document (see the module docstring for its tiers)."""
     return serialize(build(t, opts))
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+def parse(path: str | Path, text: str, options: ReadOptions | None = None) -> ImportedDoc:
+    """ELAN: top-level time-aligned tiers as speakers (PARTICIPANT, else the tier name), their
+    ``- words`` dependents as words, ``- emotion`` dependents as emotion tags of the segment,
+    ``sound events`` / ``emotions`` tiers as tags.
+
+    Args:
+        path: the file; ``pympi`` reads it from here once ``text`` has passed the XML checks.
+        text: its text.
+        options: unused (EAF needs none).
+
+    Raises:
+        ImportFormatError: refused or malformed XML, a file pympi cannot read, or an empty or
+            reversed annotation (with the line of its ``ANNOTATION_ID``).
+    """
+    import warnings
+
+    from pympi.Elan import Eaf
+
+    doc = ImportedDoc(str(path), "eaf")
+    check_xml(doc.path, text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            eaf = Eaf(str(path), suppress_version_warning=True)
+    except Exception as exc:
+        raise ImportFormatError(doc.path, f"not a readable ELAN file ({type(exc).__name__}: {exc})") from None
+    ts = eaf.timeslots
+    seg_of_aid: dict[str, int] = {}
+    words: dict[str | None, list[ImportedWord]] = {}
+    emotion_refs: list[tuple[str, str]] = []
+    # Independent tiers first so dependents can refer to their segments.
+    tier_names = sorted(eaf.tiers, key=lambda n: "PARENT_REF" in eaf.tiers[n][2])
+    for name in tier_names:
+        aligned, refs, attrib, _ = eaf.tiers[name]
+        base = unlaned(name)
+        parent = attrib.get("PARENT_REF")
+        for aid, (t1, t2, value, _svg) in sorted(aligned.items(), key=lambda kv: (ts.get(kv[1][0]) or 0)):
+            a, b = ts.get(t1), ts.get(t2)
+            if a is None or b is None:
+                continue  # unaligned slot of a dependent tier; ELAN interpolates, this reader skips it
+            check_span(doc.path, a, b, line_of(text, f'ANNOTATION_ID="{aid}"'), f"annotation {aid} of tier '{name}'")
+            value = value or ""
+            if base == EVENTS_TIER:
+                doc.tags.append(ImportedTag(TagKind.SOUND_EVENT, a, b, value))
+            elif base == EMOTIONS_TIER:
+                doc.tags.append(ImportedTag(TagKind.EMOTION, a, b, value))
+            elif parent and base.endswith(WORDS_SUFFIX):
+                spk = base[: -len(WORDS_SUFFIX)]
+                words.setdefault(None if spk == NO_SPEAKER else spk, []).append(ImportedWord(a, b, value))
+            elif not parent:
+                spk = attrib.get("PARTICIPANT") or base
+                seg_of_aid[aid] = len(doc.segments)
+                doc.segments.append(ImportedSegment(a, b, " ".join(value.split()), None if spk == NO_SPEAKER else spk))
+        if base.endswith(EMOTION_SUFFIX):
+            for _aid, (ref, value, _prev, _svg) in refs.items():
+                emotion_refs.append((ref, value or ""))
+    attach_words(doc, words)
+    for ref, value in emotion_refs:
+        if ref in seg_of_aid and value:
+            s = doc.segments[seg_of_aid[ref]]
+            doc.tags.append(ImportedTag(TagKind.EMOTION, s.start_ms, s.end_ms, value, seg_of_aid[ref]))
+    return doc

@@ -1,4 +1,4 @@
-"""Label Studio tasks: one task per recording with the segments as predictions.
+"""Label Studio tasks: one task per recording with the segments as predictions; writer and reader.
 
 The shape Label Studio imports (``[{"data": {...}, "predictions": [{"model_version", "result"}]}]``)
 for an audio labeling config like::
@@ -14,17 +14,20 @@ for an audio labeling config like::
 Each segment is one region id carrying a ``labels`` result (the speaker), a ``textarea`` result
 (the text) and, when the segment has an emotion tag, a ``choices`` result. Sound events are
 regions of their own under ``sound_event``. Times are seconds (Label Studio's ``start``/``end``).
-:data:`LABEL_CONFIG` builds the matching config. The importer reads Label Studio's JSON export
+:func:`label_config` builds the matching config. :func:`parse` reads Label Studio's JSON export
 (``annotations``, falling back to ``predictions``) back into segments.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from audiolab.core.model import TagKind, Transcript
+from audiolab.errors import ImportFormatError
 from audiolab.export.options import ExportOptions
+from audiolab.export.reading import ImportedDoc, ImportedSegment, ImportedTag, ReadOptions, check_span, load_json
 from audiolab.export.records import iter_segments, iter_tags, one_line
 
 EXTENSION = ".json"
@@ -81,3 +84,69 @@ def label_config(t: Transcript) -> str:
 
 def dumps(t: Transcript, opts: ExportOptions) -> str:
     return json.dumps([task(t, opts)], ensure_ascii=False, indent=1) + "\n"
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+def parse(path: str | Path, text: str, options: ReadOptions | None = None) -> ImportedDoc:
+    """A Label Studio JSON export (or tasks with predictions): regions -> segments.
+
+    Takes the task's latest non-cancelled annotation, else its first prediction. Results sharing
+    a region id are one segment: ``labels`` (speaker; ``sound_event`` labels become tags),
+    ``textarea`` (text), ``choices`` from ``emotion`` (an emotion tag on the segment).
+
+    Args:
+        path: the file (named in errors).
+        text: its text.
+        options: ``recording_id`` picks the task of a file holding several
+            (its ``data.recording_id``).
+
+    Raises:
+        ImportFormatError: not JSON (with the line), not tasks, no single task for the
+            recording, no annotation or prediction, or a region without times.
+    """
+    recording_id = (options or ReadOptions()).recording_id
+    doc = ImportedDoc(str(path), "labelstudio")
+    data = load_json(doc.path, text)
+    tasks = data if isinstance(data, list) else [data]
+    if not tasks or not all(isinstance(x, dict) for x in tasks):
+        raise ImportFormatError(doc.path, "expected a Label Studio task or a list of tasks")
+    if len(tasks) > 1:
+        chosen = [x for x in tasks if recording_id and (x.get("data") or {}).get("recording_id") == recording_id]
+        if len(chosen) != 1:
+            raise ImportFormatError(doc.path, f"the file holds {len(tasks)} tasks; none (or several) is marked with "
+                                              "this recording's id in data.recording_id")
+        tasks = chosen
+    picked = tasks[0]
+    anns = [a for a in picked.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    anns.sort(key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
+    source = anns[-1] if anns else ((picked.get("predictions") or [None])[0])
+    if not isinstance(source, dict):
+        raise ImportFormatError(doc.path, "the task has no annotations or predictions")
+    regions: dict[str, dict[str, Any]] = {}
+    for k, r in enumerate(source.get("result") or []):
+        try:
+            rid, v, typ = str(r.get("id", f"r{k}")), r["value"], r.get("type")
+            a, b = int(round(float(v["start"]) * 1000)), int(round(float(v["end"]) * 1000))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ImportFormatError(doc.path, f"result {k} has no region start/end") from None
+        check_span(doc.path, a, b, None, f"region {rid}")
+        reg = regions.setdefault(rid, {"start": a, "end": b})
+        if typ == "labels":
+            labels = v.get("labels") or []
+            key = "event" if r.get("from_name") == "sound_event" else "speaker"
+            reg[key] = str(labels[0]) if labels else ""
+        elif typ == "textarea":
+            reg["text"] = " ".join(str(x) for x in (v.get("text") or []))
+        elif typ == "choices" and r.get("from_name") == "emotion":
+            reg["emotion"] = str((v.get("choices") or [""])[0])
+    for reg in sorted(regions.values(), key=lambda x: (x["start"], x["end"])):
+        if "event" in reg:
+            doc.tags.append(ImportedTag(TagKind.SOUND_EVENT, reg["start"], reg["end"], reg["event"]))
+            continue
+        spk = reg.get("speaker")
+        doc.segments.append(ImportedSegment(reg["start"], reg["end"], " ".join(reg.get("text", "").split()),
+                                            None if spk in (None, "", "unknown") else spk))
+        if reg.get("emotion"):
+            doc.tags.append(ImportedTag(TagKind.EMOTION, reg["start"], reg["end"], reg["emotion"], len(doc.segments) - 1))
+    return doc

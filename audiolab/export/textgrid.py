@@ -1,10 +1,10 @@
-"""Praat TextGrid writer (long text format, through ``praatio``).
+"""Praat TextGrid (long text format, through ``praatio``): writer and reader.
 
 Tiers, in order: for each speaker (by display name; ``(no speaker)`` for unattributed
 segments) an interval tier ``<name>`` with the segments' text and ``<name> - words`` with the
 timed words; then ``sound events`` and ``emotions``. Interval tiers cannot overlap, so
-overlapping intervals of one tier go to extra lanes ``<name> [2]``, ``<name> [3]`` (the
-importer folds lanes back). Gaps are filled with empty intervals, as Praat expects; the
+overlapping intervals of one tier go to extra lanes ``<name> [2]``, ``<name> [3]`` (:func:`parse`
+folds lanes back). Gaps are filled with empty intervals, as Praat expects; the
 TextGrid spans 0 to the end of the recording (in the export's clock).
 """
 
@@ -13,9 +13,22 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from audiolab.core.model import TagKind, Transcript
+from audiolab.errors import ImportFormatError
 from audiolab.export.options import ExportOptions, TimeMap
+from audiolab.export.reading import (
+    ImportedDoc,
+    ImportedSegment,
+    ImportedTag,
+    ImportedWord,
+    ReadOptions,
+    attach_words,
+    check_span,
+    line_of,
+    unlaned,
+)
 from audiolab.export.records import iter_segments, iter_tags, lane_name, lanes, one_line
 
 EXTENSION = ".TextGrid"
@@ -79,3 +92,59 @@ def dumps(t: Transcript, opts: ExportOptions) -> str:
             return f.read()
     finally:
         os.unlink(tmp)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+def parse(path: str | Path, text: str, options: ReadOptions | None = None) -> ImportedDoc:
+    """Interval tiers as speakers (``X - words`` as X's words; ``sound events``; ``emotions``).
+
+    Lanes (``X [2]``) fold back into their tier; an emotion interval that coincides with a
+    segment belongs to it. Point tiers are skipped.
+
+    Args:
+        path: the file (named in errors).
+        text: its text.
+        options: unused (TextGrid needs none).
+
+    Raises:
+        ImportFormatError: praatio cannot read the file, or an interval is empty or reversed.
+    """
+    from praatio.utilities import textgrid_io
+
+    doc = ImportedDoc(str(path), "textgrid")
+    try:
+        parsed = textgrid_io.parseTextgridStr(text, includeEmptyIntervals=False)
+    except Exception as exc:  # praatio raises bare exceptions of many kinds on malformed files
+        raise ImportFormatError(doc.path, f"not a readable TextGrid ({type(exc).__name__}: {exc})") from None
+    words: dict[str | None, list[ImportedWord]] = {}
+    for tier in parsed.get("tiers", []):
+        if tier.get("class") != "IntervalTier":
+            continue
+        name = unlaned(tier["name"])
+        for entry in tier["entries"]:
+            start, end, label = entry[0], entry[1], entry[2]
+            a, b = int(round(float(start) * 1000)), int(round(float(end) * 1000))
+            line = line_of(text, f"{start}") if b <= a else None
+            check_span(doc.path, a, b, line, f"interval '{label[:30]}' of tier '{tier['name']}'")
+            if name == EVENTS_TIER:
+                doc.tags.append(ImportedTag(TagKind.SOUND_EVENT, a, b, label))
+            elif name == EMOTIONS_TIER:
+                doc.tags.append(ImportedTag(TagKind.EMOTION, a, b, label))
+            elif name.endswith(WORDS_SUFFIX):
+                spk = name[: -len(WORDS_SUFFIX)]
+                words.setdefault(None if spk == NO_SPEAKER else spk, []).append(ImportedWord(a, b, label))
+            else:
+                doc.segments.append(ImportedSegment(a, b, " ".join(label.split()), None if name == NO_SPEAKER else name))
+    doc.segments.sort(key=lambda s: (s.start_ms, s.end_ms))
+    attach_words(doc, words)
+    _attach_emotions(doc)
+    return doc
+
+
+def _attach_emotions(doc: ImportedDoc) -> None:
+    """An emotion interval that coincides with a segment belongs to it."""
+    index = {(s.start_ms, s.end_ms): i for i, s in enumerate(doc.segments)}
+    for tag in doc.tags:
+        if tag.kind == TagKind.EMOTION and tag.segment is None:
+            tag.segment = index.get((tag.start_ms, tag.end_ms))

@@ -1,10 +1,10 @@
 """Export and import use cases over the database, shared by the CLI and the UI's export panel.
 
 ``export_recording`` reads a recording's transcript (and its project's vocabularies) and writes a
-file; ``import_file`` reads a file with :mod:`audiolab.export.importers` and writes it into a
-recording as drafts on the working transcript tier, or as a new reference (gold) tier, in ONE
-edit batch: a file that fails to parse or to validate writes nothing, and an import is undone
-with one ``audiolab undo``.
+file; ``import_file`` reads a file with :func:`audiolab.export.read_file` (the format's reader,
+found in the registry) and writes it into a recording as drafts on the working transcript tier,
+or as a new reference (gold) tier, in ONE edit batch: a file that fails to parse or to validate
+writes nothing, and an import is undone with one ``audiolab undo``.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from audiolab.core.model import (
     Word,
     new_id,
     speaker_color,
+    tier_id,
 )
 from audiolab.errors import ImportFormatError, ValidationError
-from audiolab.export import FORMATS, ExportOptions, FormatInfo, write_transcript
+from audiolab.export import FORMATS, ExportOptions, FormatInfo, ReadOptions, format_info, read_file, write_transcript
 from audiolab.export.options import TimeMap
-from audiolab.export.importers import ImportedDoc, read_file
+from audiolab.export.reading import ImportedDoc, to_media_time
 from audiolab.services import Workbench
 from audiolab.storage import repository
 from audiolab.storage.edits import Change
@@ -77,8 +78,6 @@ def export_all(wb: Workbench, fmt: str, out_dir: str | os.PathLike[str], options
     Files are named after the media file's stem; when two recordings share a stem, the
     recording id is added (``talk.3f2a9c1b0d4e.srt``).
     """
-    from audiolab.export import format_info
-
     info = format_info(fmt)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -138,12 +137,12 @@ def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, 
     if as_ not in ("draft", "reference"):
         raise ValidationError(f"import as 'draft' or 'reference', not {as_!r}")
     rec = wb.recording(recording_id)
-    doc = read_file(path, fmt, encoding, rec.id, speaker_prefix)
+    doc = read_file(path, fmt, ReadOptions(encoding=encoding, speaker_prefix=speaker_prefix, recording_id=rec.id))
     if time is not None and time.clock == "video":
         if doc.format in MEDIA_TIME_ONLY:
             raise ValidationError(f"{Path(path).name}: {doc.format} files are always written in media time; "
                                   "import it without --clock video")
-        _to_media_time(doc, TimeMap(rec, time))
+        to_media_time(doc, TimeMap(rec, time))
     t = wb.transcript(rec.id)
     changes, tier, n_new_speakers = _changes(doc, t, as_, tier_name or f"reference: {Path(path).name}")
     if not changes:
@@ -152,26 +151,6 @@ def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, 
     n_seg = sum(1 for c in changes if isinstance(c.value, Segment))
     n_tag = sum(1 for c in changes if isinstance(c.value, Tag))
     return ImportResult(tier, n_seg, n_new_speakers, n_tag, result.batch_id)
-
-
-def _to_media_time(doc: ImportedDoc, tm: TimeMap) -> None:
-    """Map a video-time document's times back to media time, in place."""
-    base_tc = tm.clock.start_timecode if tm.clock else None
-
-    def conv(ms: int, line: int | None) -> int:
-        out = tm.to_media(ms)
-        if out < 0:
-            hint = f" (start timecode {base_tc})" if base_tc else ""
-            raise ImportFormatError(doc.path, f"time {ms / 1000:.3f} s is before the video's first frame{hint}; "
-                                              "check --start-tc and --offset-ms, or import in media time", line)
-        return out
-
-    for s in doc.segments:
-        s.start_ms, s.end_ms = conv(s.start_ms, s.line), conv(s.end_ms, s.line)
-        for w in s.words:
-            w.start_ms, w.end_ms = conv(w.start_ms, s.line), conv(w.end_ms, s.line)
-    for tag in doc.tags:
-        tag.start_ms, tag.end_ms = conv(tag.start_ms, tag.line), conv(tag.end_ms, tag.line)
 
 
 def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> tuple[list[Change], Tier, int]:
@@ -190,7 +169,7 @@ def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> 
     else:
         found = _work_tier(t, TierKind.TRANSCRIPT)
         if found is None:
-            found = Tier(f"{rec.id}-transcript", rec.id, "transcript", TierKind.TRANSCRIPT, TierRole.WORK)
+            found = Tier(tier_id(rec.id, "transcript"), rec.id, "transcript", TierKind.TRANSCRIPT, TierRole.WORK)
             changes.append(Change.create(found))
         tier = found
     # Speakers: reuse by label, then by name (case-insensitive); create the rest.
