@@ -32,6 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true")
     add_db_arg(q)
     q.set_defaults(func=cmd_user_ls)
+    for action, text in (("disable", "stop a user signing in; their open sessions end at once"),
+                         ("enable", "let a disabled user sign in again"),
+                         ("remove", "delete a user who has no assignments (else disable them)"),
+                         ("passwd", "set a new password (prompted or --password-stdin); open sessions end")):
+        q = usub.add_parser(action, help=text)
+        q.add_argument("name", metavar="NAME")
+        if action == "passwd":
+            q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+        add_db_arg(q)
+        q.set_defaults(func=cmd_user_change, user_action=action)
 
     p = sub.add_parser("assign", help="assign recordings to a user")
     p.add_argument("recordings", nargs="*", metavar="RECORDING")
@@ -135,6 +145,20 @@ def _read_password(args: argparse.Namespace) -> str:
 def cmd_user_add(args: argparse.Namespace) -> int:
     user = _svc().add_user(workbench(args), args.name, args.role, _read_password(args))
     print(f"added {user.role} {user.name}")
+    return 0
+
+
+def cmd_user_change(args: argparse.Namespace) -> int:
+    svc, wb, name = _svc(), workbench(args), args.name
+    if args.user_action == "passwd":
+        svc.set_password(wb, name, _read_password(args))
+        print(f"password of {name} changed; their open sessions end")
+    elif args.user_action == "remove":
+        svc.remove_user(wb, name)
+        print(f"removed {name}")
+    else:
+        svc.set_active(wb, name, args.user_action == "enable")
+        print(f"{args.user_action}d {name}" + ("; their open sessions end" if args.user_action == "disable" else ""))
     return 0
 
 

@@ -24,10 +24,15 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What the sign-in check needs of one user."""
+    """What the sign-in check needs of one user.
+
+    ``session_epoch`` grows whenever the user's access changes (disabled, password changed):
+    a server drops every session it let in under an older epoch.
+    """
 
     password_hash: str
     active: bool
+    session_epoch: int = 0
 
 
 def _user(row: dict[str, Any]) -> User:
@@ -43,8 +48,20 @@ def insert_user(db: Database, name: str, role: str, password_hash: str) -> User:
 
 
 def set_password_hash(db: Database, name: str, password_hash: str) -> None:
-    """Replace a user's password hash."""
-    db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name))
+    """Replace a user's password hash; their open sessions end."""
+    db.execute("UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE name = ?",
+               (password_hash, name))
+
+
+def set_active(db: Database, name: str, active: bool) -> None:
+    """Enable or disable a user; disabling ends their open sessions."""
+    db.execute("UPDATE users SET active = ?, session_epoch = session_epoch + ? WHERE name = ?",
+               (int(active), 0 if active else 1, name))
+
+
+def delete_user(db: Database, name: str) -> None:
+    """Remove a user (the caller checks that nothing refers to them)."""
+    db.execute("DELETE FROM users WHERE name = ?", (name,))
 
 
 def find_user(db: Database, name: str) -> User | None:
@@ -55,8 +72,8 @@ def find_user(db: Database, name: str) -> User | None:
 
 def find_credentials(db: Database, name: str) -> Credentials | None:
     """The stored password hash and active flag of a user, or None for an unknown name."""
-    row = db.query_one("SELECT password_hash, active FROM users WHERE name = ?", (name,))
-    return Credentials(row["password_hash"], bool(row["active"])) if row is not None else None
+    row = db.query_one("SELECT password_hash, active, session_epoch FROM users WHERE name = ?", (name,))
+    return Credentials(row["password_hash"], bool(row["active"]), row["session_epoch"]) if row is not None else None
 
 
 def list_users(db: Database) -> list[User]:

@@ -55,6 +55,8 @@ from audiolab.services.review.queue import QueueItem, review_queue
 from audiolab.services.review.users import (
     REVIEWERS,
     ROLES,
+    THROTTLE,
+    LoginThrottle,
     Role,
     User,
     add_user,
@@ -63,16 +65,19 @@ from audiolab.services.review.users import (
     has_users,
     hash_password,
     list_users,
+    remove_user,
     require_role,
+    session_epoch,
+    set_active,
     set_password,
     verify_password,
 )
 
 __all__ = [
-    "COPY_DESCRIPTION", "REVIEWERS", "ROLES", "SESSION_GAP_S", "SESSION_GRACE_S",
+    "COPY_DESCRIPTION", "REVIEWERS", "ROLES", "SESSION_GAP_S", "SESSION_GRACE_S", "THROTTLE", "LoginThrottle",
     "AnnotatorStats", "Assignment", "Choice", "GoldItem", "QueueItem", "Role", "User", "add_user", "adjudicate",
     "align_annotations", "annotator_stats", "assign", "assignments", "authenticate", "auto_choices",
     "get_assignment", "get_user", "gold_items", "gold_scores", "has_users", "hash_password", "is_gold", "list_users",
-    "mark_gold", "qa_project", "qa_recording", "require_role", "review_assignment", "review_queue", "seed_gold",
+    "mark_gold", "qa_project", "qa_recording", "remove_user", "require_role", "session_epoch", "set_active", "review_assignment", "review_queue", "seed_gold",
     "set_password", "start", "submit", "verify_password", "visible_tiers", "working_tier",
 ]

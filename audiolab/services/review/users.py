@@ -6,11 +6,15 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Sequence
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from audiolab.errors import AuthError, NotFoundError, ValidationError
 from audiolab.services import Workbench
+from audiolab.storage import assignments as assignment_store
 from audiolab.storage import users as store
 from audiolab.storage.users import User
 
@@ -83,13 +87,91 @@ def set_password(wb: Workbench, name: str, password: str) -> None:
         store.set_password_hash(wb.db, name, hash_password(password))
 
 
-def authenticate(wb: Workbench, username: str, password: str) -> bool:
-    """Whether the name and password match an active user (same cost when the user is unknown)."""
-    found = store.find_credentials(wb.db, (username or "").strip())
+class LoginThrottle:
+    """Refuses sign-in for a name that failed ``limit`` times within ``window_s`` seconds.
+
+    While a name is throttled even its right password is refused (without being checked), so
+    guessing costs one window per ``limit`` tries. Kept per process: the server that takes the
+    sign-ins is the one that counts them.
+    """
+
+    def __init__(self, limit: int = 5, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window_s, self.clock = limit, window_s, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, name: str) -> deque[float]:
+        now = self.clock()
+        q = self._failures.setdefault(name, deque())
+        while q and now - q[0] > self.window_s:
+            q.popleft()
+        return q
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            return len(self._recent(name)) >= self.limit
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._recent(name).append(self.clock())
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
+
+
+THROTTLE = LoginThrottle()
+
+
+def authenticate(wb: Workbench, username: str, password: str, throttle: LoginThrottle | None = None) -> bool:
+    """Whether the name and password match an active user (same cost when the user is unknown).
+
+    Repeated failures for one name refuse it for a while (:class:`LoginThrottle`).
+    """
+    throttle = throttle or THROTTLE
+    name = (username or "").strip()
+    if throttle.blocked(name):
+        return False
+    found = store.find_credentials(wb.db, name)
     if found is None:
         verify_password(password or "", _DUMMY_HASH)
-        return False
-    return verify_password(password or "", found.password_hash) and found.active
+        ok = False
+    else:
+        ok = verify_password(password or "", found.password_hash) and found.active
+    (throttle.succeeded if ok else throttle.failed)(name)
+    return ok
+
+
+def session_epoch(wb: Workbench, name: str) -> int | None:
+    """The user's current session epoch, or None when they are unknown or disabled.
+
+    A server remembers the epoch a session started under and ends the session once this differs.
+    """
+    found = store.find_credentials(wb.db, name)
+    return found.session_epoch if found is not None and found.active else None
+
+
+def set_active(wb: Workbench, name: str, active: bool) -> None:
+    """Enable or disable a user; a disabled user cannot sign in and their open sessions end."""
+    get_user(wb, name)
+    with wb.db.transaction():
+        store.set_active(wb.db, name, active)
+
+
+def remove_user(wb: Workbench, name: str) -> None:
+    """Remove a user who has no assignments (their edits keep their name in the history).
+
+    Raises:
+        NotFoundError: no such user.
+        ValidationError: the user still has assignments (disable them instead).
+    """
+    get_user(wb, name)
+    with wb.db.transaction():
+        held = assignment_store.list_assignments(wb.db, user=name)
+        if held:
+            raise ValidationError(f"{name} has {len(held)} assignment(s); disable the user instead "
+                                  f"(audiolab user disable {name}) to keep their work and its review")
+        store.delete_user(wb.db, name)
 
 
 def has_users(wb: Workbench) -> bool:
@@ -125,5 +207,6 @@ def require_role(wb: Workbench, username: str, roles: Sequence[str]) -> User:
     return user
 
 
-__all__ = ["REVIEWERS", "ROLES", "Role", "User", "add_user", "authenticate", "get_user", "has_users",
-           "hash_password", "list_users", "require_role", "set_password", "verify_password"]
+__all__ = ["REVIEWERS", "ROLES", "THROTTLE", "LoginThrottle", "Role", "User", "add_user", "authenticate",
+           "get_user", "has_users", "hash_password", "list_users", "remove_user", "require_role", "session_epoch",
+           "set_active", "set_password", "verify_password"]
