@@ -144,7 +144,7 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
     auth = getattr(demo, "audiolab_auth", None)
     if not is_loopback(host) and auth is None:
         raise ValidationError(
-            f"refusing to serve the editor on {host} without sign-in: pass --auth USER:PASS "
+            f"refusing to serve the editor on {host} without sign-in: pass --auth USER "
             "(or add users), or keep the default --host 127.0.0.1")
     launch_auth: Any = [auth] if isinstance(auth, tuple) else auth
     wb = getattr(demo, "audiolab_wb", None)
@@ -153,7 +153,12 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
     # the collector's generations, the first requests no longer pay a ~90 ms full collection while
     # they build the editor's state (bench/RESULTS.md, "Editor (UI)").
     gc.freeze()
+    from starlette.middleware import Middleware
+
+    from audiolab.ui.csrf import SameOriginMiddleware
+
     return demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser and has_display(),
                        prevent_thread_lock=not block, show_error=True, js=DARK_JS, css=PAGE_CSS,
                        allowed_paths=allowed, quiet=True,
+                       app_kwargs={"middleware": [Middleware(SameOriginMiddleware)]},
                        **{"head": getattr(demo, "audiolab_head", None), **kwargs})
