@@ -71,6 +71,7 @@ class Workbench:
         """Ingest one file; nothing is written for it unless every check passes."""
         p = Path(path)
         probe_mod.check_file(p, max_bytes)
+        mtime_ns = p.stat().st_mtime_ns  # of the content hashed next (see services.media_check)
         sha = probe_mod.sha256_file(p)
         known = repository.find_recording_by_sha(self.db, sha)
         if known is not None:
@@ -99,6 +100,7 @@ class Workbench:
         try:
             with self.db.transaction():
                 repository.insert_recording(self.db, rec)
+                repository.set_media_mtime_ns(self.db, rec_id, mtime_ns)
                 for tier in default_tiers(rec_id):
                     MAPPERS["tier"].insert(self.db, tier)
         except BaseException:

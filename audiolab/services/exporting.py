@@ -38,6 +38,7 @@ from audiolab.export import FORMATS, ExportOptions, FormatInfo, ReadOptions, for
 from audiolab.export.options import TimeMap
 from audiolab.export.reading import ImportedDoc, to_media_time
 from audiolab.services import Workbench
+from audiolab.services.media_check import verify_media
 from audiolab.storage import repository
 from audiolab.storage.edits import Change
 
@@ -66,8 +67,13 @@ def _with_vocabularies(wb: Workbench, t: Transcript, options: ExportOptions | No
 
 def export_recording(wb: Workbench, recording_id: str, fmt: str, out_path: str | os.PathLike[str],
                      options: ExportOptions | None = None) -> Path:
-    """Export one stored recording; ``out_path`` may be a folder. Returns the file written."""
+    """Export one stored recording; ``out_path`` may be a folder. Returns the file written.
+
+    Raises:
+        MediaError: the media file changed since ingest, so the stored times may not fit it.
+    """
     t = wb.transcript(recording_id)
+    verify_media(wb, t.recording)
     return write_transcript(t, fmt, out_path, _with_vocabularies(wb, t, options))
 
 

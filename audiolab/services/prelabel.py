@@ -44,6 +44,7 @@ from audiolab.core.model import (
     tier_id,
 )
 from audiolab.errors import NotFoundError
+from audiolab.services.media_check import verify_media
 from audiolab.pipelines.assign import AssignOptions, attribute
 from audiolab.pipelines.diarize import DiarizeOptions
 from audiolab.pipelines.types import AttributedSegment, Cancelled, Diarization, Transcription
@@ -121,13 +122,14 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
     work_tier = tier_id(rec.id, "transcript")
     if repository.MAPPERS["tier"].get(wb.db, work_tier) is None:
         raise NotFoundError(f"recording {rec.id} has no work transcript tier {work_tier}")
+    media = verify_media(wb, rec)  # before anything is written: a replaced file gets no run
     run = PipelineRun(id=new_id(), recording_id=rec.id, kind=RUN_KIND, model=_model_names(options),
                       options=options.to_dict(), started_at=utcnow(), status="running")
     with wb.db.transaction():
         repository.insert_run(wb.db, run)
     t0 = time.perf_counter()
     try:
-        audio = load_audio(rec.path)
+        audio = load_audio(media)
         t_decode = time.perf_counter() - t0
         transcription, diarization = _run_models(audio, options, progress, cancel)
         t_models = time.perf_counter() - t0 - t_decode

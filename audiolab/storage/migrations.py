@@ -204,6 +204,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        "0004_media_mtime",
+        """
+        ALTER TABLE recordings ADD COLUMN media_mtime_ns INTEGER;
+        """,
+    ),
 ]
 
 

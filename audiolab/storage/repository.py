@@ -222,6 +222,16 @@ def set_recording_status(db: Database, recording_id: str, status: RecordingStatu
     db.execute("UPDATE recordings SET status = ? WHERE id = ?", (status.value, recording_id))
 
 
+def media_mtime_ns(db: Database, recording_id: str) -> int | None:
+    """The media file's modification time when its content was last verified (None: never)."""
+    row = db.query_one("SELECT media_mtime_ns FROM recordings WHERE id = ?", (recording_id,))
+    return row["media_mtime_ns"] if row else None
+
+
+def set_media_mtime_ns(db: Database, recording_id: str, mtime_ns: int) -> None:
+    db.execute("UPDATE recordings SET media_mtime_ns = ? WHERE id = ?", (int(mtime_ns), recording_id))
+
+
 def segment_counts(db: Database, roles: tuple[TierRole, ...]) -> dict[tuple[str, TierRole], tuple[int, int]]:
     """Per (recording, tier role) of transcript tiers: the number of segments and of those not draft."""
     marks = ", ".join("?" for _ in roles)
