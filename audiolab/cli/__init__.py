@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from audiolab import __version__
@@ -48,8 +49,21 @@ def workbench(args: argparse.Namespace):  # noqa: ANN201 - Workbench, imported l
     return Workbench(getattr(args, "db", None))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(text: object) -> str:
+    """``text`` with control characters escaped (``\\x1b``, ``\\n``): a file name, transcript or
+    error message can neither send terminal escapes nor break a one-line report in two.
+
+    >>> safe("bad\\nname\\x1b[31m.wav")
+    'bad\\\\nname\\\\x1b[31m.wav'
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
 def error(message: str) -> None:
-    print(f"audiolab: error: {message}", file=sys.stderr)
+    print(f"audiolab: error: {safe(message)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from audiolab.cli import add_db_arg, workbench
+from audiolab.cli import add_db_arg, safe, workbench
 from audiolab.core import codec
 from audiolab.core.model import Recording, Transcript
 
@@ -65,10 +65,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for r in results:
         if r.ok and r.recording is not None:
             note = "  (already ingested)" if r.existed else ""
-            print(f"{r.recording.id}  {_fmt_dur(r.recording.duration_ms)}  {r.path}{note}")
+            print(f"{r.recording.id}  {_fmt_dur(r.recording.duration_ms)}  {safe(r.path)}{note}")
         else:
             failed += 1
-            print(f"error  {r.path}: {r.error}")
+            print(f"error  {safe(r.path)}: {safe(r.error)}")
     if not results:
         print("no media files found", file=sys.stderr)
         return 1
@@ -98,7 +98,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
         print("no recordings (add some with `audiolab ingest PATH`)")
     for r in recs:
         fps = f"  {r.video.fps_str} fps" if r.video else ""
-        print(f"{r.id}  {_fmt_dur(r.duration_ms)}  {r.sample_rate} Hz  {r.channels} ch{fps}  {r.status.value:<11}  {r.path}")
+        print(f"{r.id}  {_fmt_dur(r.duration_ms)}  {r.sample_rate} Hz  {r.channels} ch{fps}  {r.status.value:<11}  {safe(r.path)}")
     return 0
 
 
@@ -125,18 +125,18 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(transcript_json(t), indent=2, ensure_ascii=False))
         return 0
     for k, v in recording_summary(t.recording).items():
-        print(f"{k:>22}: {v}")
+        print(f"{k:>22}: {safe(v)}")
     for tier in t.tiers:
         segs = t.segments_of(tier.id)
         owner = f" ({tier.owner})" if tier.owner else ""
-        print(f"\n[{tier.kind.value} / {tier.role.value}{owner}] {tier.name}: {len(segs)} segments")
+        print(f"\n[{tier.kind.value} / {tier.role.value}{safe(owner)}] {safe(tier.name)}: {len(segs)} segments")
         for s in segs:
-            who = t.speaker_name(s.speaker_id) or "-"
-            print(f"  {_fmt_dur(s.span.start_ms)} - {_fmt_dur(s.span.end_ms)}  {who:<12} {s.text}")
+            who = safe(t.speaker_name(s.speaker_id) or "-")
+            print(f"  {_fmt_dur(s.span.start_ms)} - {_fmt_dur(s.span.end_ms)}  {who:<12} {safe(s.text)}")
     if t.tags:
         print("\n[tags]")
         for tag in sorted(t.tags, key=lambda x: x.span):
-            print(f"  {_fmt_dur(tag.span.start_ms)} - {_fmt_dur(tag.span.end_ms)}  {tag.kind.value:<11} {tag.label}")
+            print(f"  {_fmt_dur(tag.span.start_ms)} - {_fmt_dur(tag.span.end_ms)}  {tag.kind.value:<11} {safe(tag.label)}")
     return 0
 
 
@@ -161,5 +161,5 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(json.dumps([codec.to_dict(e) for e in rows], indent=2, ensure_ascii=False))
         return 0
     for e in rows:
-        print(f"{e.at}  {e.author:<12} {e.op:<7} {e.entity:<8} {e.entity_id}")
+        print(f"{e.at}  {safe(e.author):<12} {e.op:<7} {e.entity:<8} {e.entity_id}")
     return 0

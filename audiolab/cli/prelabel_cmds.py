@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from audiolab.cli import add_db_arg, workbench
+from audiolab.cli import add_db_arg, safe, workbench
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -112,7 +112,7 @@ def cmd_prelabel(args: argparse.Namespace) -> int:
                     run = prelabel(wb, rec.id, options, progress=update, force=True)
             except AudiolabError as exc:
                 failed += 1
-                print(f"{rec.id}  error: {exc}")
+                print(f"{rec.id}  error: {safe(exc)}")
                 continue
             print(f"{rec.id}  {_describe(run)}")
         overall(len(recs), len(recs), "")

@@ -58,7 +58,10 @@ def _stdin_password(_user: str) -> str:
 def cmd_ui(args: argparse.Namespace) -> int:
     from audiolab.ui.app import build_app, is_loopback, launch_app, resolve_auth
 
+    from audiolab.services.prelabel import mark_stale_runs
+
     wb = workbench(args)
+    mark_stale_runs(wb)  # runs a killed process left "running" show as failed in the Library
     auth = parse_auth(args.auth, _stdin_password if args.password_stdin else None)
     if not is_loopback(args.host) and resolve_auth(wb, auth) is None:
         raise ValidationError(f"refusing to serve the editor on {args.host} without sign-in: pass --auth USER "

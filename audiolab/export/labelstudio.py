@@ -27,7 +27,7 @@ from typing import Any
 from audiolab.core.model import TagKind, Transcript
 from audiolab.errors import ImportFormatError
 from audiolab.export.options import ExportOptions
-from audiolab.export.reading import ImportedDoc, ImportedSegment, ImportedTag, ReadOptions, check_span, load_json
+from audiolab.export.reading import ImportedDoc, ImportedSegment, ImportedTag, ReadOptions, check_span, load_json, seconds_ms
 from audiolab.export.records import iter_segments, iter_tags, one_line
 
 EXTENSION = ".json"
@@ -127,9 +127,10 @@ def parse(path: str | Path, text: str, options: ReadOptions | None = None) -> Im
     for k, r in enumerate(source.get("result") or []):
         try:
             rid, v, typ = str(r.get("id", f"r{k}")), r["value"], r.get("type")
-            a, b = int(round(float(v["start"]) * 1000)), int(round(float(v["end"]) * 1000))
+            start, end = v["start"], v["end"]
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ImportFormatError(doc.path, f"result {k} has no region start/end") from None
+        a, b = seconds_ms(doc.path, start, None, f"start of result {k}"), seconds_ms(doc.path, end, None, f"end of result {k}")
         check_span(doc.path, a, b, None, f"region {rid}")
         reg = regions.setdefault(rid, {"start": a, "end": b})
         if typ == "labels":

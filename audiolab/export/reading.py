@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,10 +190,16 @@ def load_json(path: str, text: str) -> Any:
     Raises:
         ImportFormatError: not valid JSON (with the line of the error).
     """
+    def refuse(constant: str) -> Any:
+        raise ImportFormatError(path, f"not valid JSON: {constant} is not a number JSON allows",
+                                line_of(text, constant))
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as exc:
         raise ImportFormatError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise ImportFormatError(path, "not an importable document: nested too deeply") from None
 
 
 # -- checks and helpers the parsers share -----------------------------------------------------
@@ -214,18 +221,27 @@ def check_span(path: str, start: int, end: int, line: int | None, what: str = "c
         raise ImportFormatError(path, f"{what} has zero length at {start / 1000:.3f} s", line)
 
 
-def seconds_ms(path: str, value: str, lineno: int, what: str) -> int:
-    """A field in (decimal) seconds as milliseconds; NaN and infinities are refused.
+# No recording is a year long: a time beyond this is a broken or hostile file, refused before any
+# arithmetic on it (1e308 s would overflow to infinity in milliseconds).
+MAX_SECONDS = 366 * 24 * 3600
+
+
+def seconds_ms(path: str, value: Any, lineno: int | None, what: str) -> int:
+    """A time in (decimal) seconds as milliseconds; NaN, infinities and absurd values are refused.
 
     Raises:
-        ImportFormatError: ``unparseable <what> '<value>'`` at ``lineno``.
+        ImportFormatError: ``unparseable <what> '<value>'`` or ``<what> ... out of range`` at ``lineno``.
     """
+    if isinstance(value, bool):
+        raise ImportFormatError(path, f"unparseable {what} {value!r}", lineno)
     try:
         x = float(value)
-    except ValueError:
+    except (TypeError, ValueError, OverflowError):
         raise ImportFormatError(path, f"unparseable {what} {value!r}", lineno) from None
-    if x != x or x in (float("inf"), float("-inf")):
+    if not math.isfinite(x):
         raise ImportFormatError(path, f"unparseable {what} {value!r}", lineno)
+    if abs(x) > MAX_SECONDS:
+        raise ImportFormatError(path, f"{what} {value!r} s is out of range (more than a year)", lineno)
     return int(round(x * 1000))
 
 

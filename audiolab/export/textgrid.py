@@ -27,6 +27,7 @@ from audiolab.export.reading import (
     attach_words,
     check_span,
     line_of,
+    seconds_ms,
     unlaned,
 )
 from audiolab.export.records import iter_segments, iter_tags, lane_name, lanes, one_line
@@ -124,7 +125,8 @@ def parse(path: str | Path, text: str, options: ReadOptions | None = None) -> Im
         name = unlaned(tier["name"])
         for entry in tier["entries"]:
             start, end, label = entry[0], entry[1], entry[2]
-            a, b = int(round(float(start) * 1000)), int(round(float(end) * 1000))
+            a = seconds_ms(doc.path, start, line_of(text, f"{start}"), f"start of interval '{label[:30]}'")
+            b = seconds_ms(doc.path, end, line_of(text, f"{end}"), f"end of interval '{label[:30]}'")
             line = line_of(text, f"{start}") if b <= a else None
             check_span(doc.path, a, b, line, f"interval '{label[:30]}' of tier '{tier['name']}'")
             if name == EVENTS_TIER:

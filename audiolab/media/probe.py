@@ -53,6 +53,8 @@ def check_file(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES_DEFAULT)
     """Refuse what is not a readable, non-empty regular file of a sane size."""
     p = Path(path)
     if not p.exists():
+        if p.is_symlink():
+            raise MediaError(p, "a broken or looping symbolic link (it leads to no file)")
         raise MediaError(p, "no such file")
     if p.is_dir():
         raise MediaError(p, "is a directory, not a media file")

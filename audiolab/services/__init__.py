@@ -49,8 +49,8 @@ def iter_media(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             for child in sorted(p.rglob("*")):
                 if child.is_file() and child.suffix.lower() in MEDIA_EXTENSIONS:
                     yield child
-                elif child.is_dir() and child.suffix.lower() in MEDIA_EXTENSIONS:
-                    yield child  # a folder named like a media file: reported, not walked past
+                elif child.suffix.lower() in MEDIA_EXTENSIONS and (child.is_dir() or child.is_symlink()):
+                    yield child  # a folder or a broken / looping link named like media: reported
         else:
             yield p
 

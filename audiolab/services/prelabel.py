@@ -23,7 +23,9 @@ records ``no_speech: true`` and the CLI says so.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -85,6 +87,36 @@ class PrelabelOptions:
                 "fill_gaps": self.fill_gaps}
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def mark_stale_runs(wb: Any) -> list[PipelineRun]:
+    """Mark failed the runs left ``running`` by a process of this machine that no longer exists.
+
+    A run records the host and process id that run it; a process killed mid-run (SIGKILL, power
+    cut) leaves it ``running``, and the next pre-labeling or server start on that host finds it.
+    Runs of other hosts are left alone: only their own host can tell.
+
+    Returns:
+        The runs marked failed now.
+    """
+    host = socket.gethostname()
+    stale = [r for r in repository.running_runs(wb.db)
+             if r.stats.get("host") == host and isinstance(r.stats.get("pid"), int) and not _alive(r.stats["pid"])]
+    for r in stale:
+        with wb.db.transaction():
+            repository.finish_run(wb.db, r.id, "failed",
+                                  error=f"interrupted: the process running it (pid {r.stats['pid']}) ended", stats=r.stats)
+    return stale
+
+
 def finished_run(wb: Any, recording_id: str) -> PipelineRun | None:
     """The latest finished pre-labeling run of a recording, if any."""
     runs = [r for r in repository.get_runs(wb.db, recording_id) if r.kind == RUN_KIND and r.status == "done"]
@@ -115,6 +147,7 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
     from audiolab.media.probe import load_audio
 
     options = options or PrelabelOptions()
+    mark_stale_runs(wb)
     rec = wb.recording(recording_id)
     if not force and (done := finished_run(wb, rec.id)) is not None:
         return done
@@ -124,7 +157,8 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
         raise NotFoundError(f"recording {rec.id} has no work transcript tier {work_tier}")
     media = verify_media(wb, rec)  # before anything is written: a replaced file gets no run
     run = PipelineRun(id=new_id(), recording_id=rec.id, kind=RUN_KIND, model=_model_names(options),
-                      options=options.to_dict(), started_at=utcnow(), status="running")
+                      options=options.to_dict(), started_at=utcnow(), status="running",
+                      stats={"host": socket.gethostname(), "pid": os.getpid()})
     with wb.db.transaction():
         repository.insert_run(wb.db, run)
     t0 = time.perf_counter()

@@ -300,6 +300,15 @@ def finish_run(db: Database, run_id: str, status: str, error: str | None = None,
 
 def get_runs(db: Database, recording_id: str) -> list[PipelineRun]:
     rows = db.query("SELECT * FROM pipeline_runs WHERE recording_id = ? ORDER BY started_at", (recording_id,))
+    return _runs(rows)
+
+
+def running_runs(db: Database) -> list[PipelineRun]:
+    """Every run still marked ``running`` (in progress, or left so by a process that died)."""
+    return _runs(db.query("SELECT * FROM pipeline_runs WHERE status = 'running' ORDER BY started_at"))
+
+
+def _runs(rows: list[dict[str, Any]]) -> list[PipelineRun]:
     return [PipelineRun(id=r["id"], recording_id=r["recording_id"], kind=r["kind"], model=r["model"],
                         options=json.loads(r["options_json"]), started_at=r["started_at"],
                         finished_at=r["finished_at"], status=r["status"], error=r["error"],
