@@ -4,4 +4,5 @@ setup:
 run: setup
 	.venv/bin/audiolab demo
 test: setup
+	node --test tests/js/
 	.venv/bin/python -m pytest

@@ -198,33 +198,33 @@ def test_concurrent_first_opens_make_one_private_copy(wb, rec):
 
 def test_live_changes_follow_each_users_view(wb, rec):
     """What the editor's poll returns: others' edits of the tier the user sees, never a private copy."""
-    from audiolab.services import session
+    from audiolab.ui import editor_api
 
     rv.assign(wb, [rec.id], "alice", independent=True, by="max")
     rv.assign(wb, [rec.id], "bob", independent=True, by="max")
-    state = {u: session.editor_state(wb, rec.id, u) for u in ("alice", "bob", "rita")}
+    state = {u: editor_api.editor_state(wb, rec.id, u) for u in ("alice", "bob", "rita")}
     since = {u: st["seq"] for u, st in state.items()}
-    assert session.changes_since(wb, rec.id, "bob", since["bob"])["segments"] == []
+    assert editor_api.changes_since(wb, rec.id, "bob", since["bob"])["segments"] == []
     mine = state["alice"]["segments"][0]
     seg_a = wb.transcript(rec.id).segments_of(state["alice"]["tier"]["id"])[0]
     assert seg_a.id == mine["id"]
     editing.set_text(wb, seg_a, "alice's private words", "alice", scope=state["alice"]["tier"]["id"])
     # bob and the shared tier's reviewer see nothing of alice's copy
     for user in ("bob", "rita"):
-        got = session.changes_since(wb, rec.id, user, since[user])
+        got = editor_api.changes_since(wb, rec.id, user, since[user])
         assert got["segments"] == [] and got["authors"] == [] and "private" not in str(got)
     # alice's other tab gets her own edit (no author to announce: it is hers)
-    got = session.changes_since(wb, rec.id, "alice", since["alice"])
+    got = editor_api.changes_since(wb, rec.id, "alice", since["alice"])
     assert [s["text"] for s in got["segments"]] == ["alice's private words"] and got["authors"] == []
     assert got["seq"] > since["alice"]
-    assert session.changes_since(wb, rec.id, "alice", got["seq"])["segments"] == []  # nothing twice
+    assert editor_api.changes_since(wb, rec.id, "alice", got["seq"])["segments"] == []  # nothing twice
     # a change to the shared tier (rita) reaches everyone who works on it; a deletion is listed once
     shared = wb.transcript(rec.id).segments_of(f"{rec.id}-transcript")
     editing.set_text(wb, shared[0], "first", "rita")
     editing.set_text(wb, wb.transcript(rec.id).segments_of(f"{rec.id}-transcript")[0], "second", "rita")
     wb.apply(rec.id, [Change.delete(shared[1])], "max", "drop")
-    got = session.changes_since(wb, rec.id, "max", since["rita"])
+    got = editor_api.changes_since(wb, rec.id, "max", since["rita"])
     assert [s["text"] for s in got["segments"]] == ["second"] and got["deleted"] == [shared[1].id]
     assert got["authors"] == ["rita"]  # the asking user (max) is not announced to himself
     assert got["by"] == {shared[0].id: "rita"}
-    assert session.changes_since(wb, rec.id, "bob", since["bob"])["segments"] == []
+    assert editor_api.changes_since(wb, rec.id, "bob", since["bob"])["segments"] == []

@@ -9,7 +9,7 @@ import pytest
 from audiolab.cli import main
 from audiolab.core.model import Segment, Span, Speaker
 from audiolab.errors import ValidationError
-from audiolab.services import session
+from audiolab.ui import editor_api
 from audiolab.storage.edits import Change
 from tests.conftest import shared_file
 
@@ -46,9 +46,11 @@ def test_auth_forms(wb):
     from audiolab.cli.ui_cmds import parse_auth
     from audiolab.ui.app import resolve_auth
 
-    assert parse_auth("ann:secret") == ("ann", "secret")
-    with pytest.raises(ValidationError):
-        parse_auth("nopassword")
+    assert parse_auth("ann", lambda user: "secret-of-" + user) == ("ann", "secret-of-ann")
+    with pytest.raises(ValidationError, match="never given as an argument"):
+        parse_auth("ann:secret", lambda user: "x")  # a password on the command line is refused
+    with pytest.raises(ValidationError, match="empty password"):
+        parse_auth("ann", lambda user: "")
     assert resolve_auth(wb, ("a", "b")) == ("a", "b")
     check = lambda u, p: u == "x"  # noqa: E731
     assert resolve_auth(wb, check) is check
@@ -75,18 +77,18 @@ def _seeded(wb, speech_wav):
 
 def test_session_state_and_stale_edit(wb, speech_wav):
     rec = _seeded(wb, speech_wav)
-    st = session.editor_state(wb, rec.id, "local")
+    st = editor_api.editor_state(wb, rec.id, "local")
     assert [s["id"] for s in st["segments"]] == ["g1"] and st["peaks"] and st["tier"]["scope"] == ""
-    ok = session.apply_action(wb, rec.id, "ann", {"op": "set_text", "segment": {"id": "g1", "version": 1}, "text": "hello world"})
+    ok = editor_api.apply_action(wb, rec.id, "ann", {"op": "set_text", "segment": {"id": "g1", "version": 1}, "text": "hello world"})
     assert ok["ok"] and ok["segments"][0]["text"] == "hello world" and ok["can_undo"]
-    stale = session.apply_action(wb, rec.id, "bob", {"op": "set_text", "segment": {"id": "g1", "version": 1}, "text": "mine"})
+    stale = editor_api.apply_action(wb, rec.id, "bob", {"op": "set_text", "segment": {"id": "g1", "version": 1}, "text": "mine"})
     assert not stale["ok"] and stale["conflict"] and stale["current"]["text"] == "hello world"
     assert wb.transcript(rec.id).segments[0].text == "hello world"
-    bad = session.apply_action(wb, rec.id, "ann", {"op": "set_span", "segment": {"id": "g1", "version": 2}, "start": 500, "end": 100})
+    bad = editor_api.apply_action(wb, rec.id, "ann", {"op": "set_span", "segment": {"id": "g1", "version": 2}, "start": 500, "end": 100})
     assert not bad["ok"] and not bad.get("conflict")
-    undone = session.apply_action(wb, rec.id, "ann", {"op": "undo"})
+    undone = editor_api.apply_action(wb, rec.id, "ann", {"op": "undo"})
     assert undone["ok"] and undone["segments"][0]["text"] == "hello there"
-    chunk = session.peaks_chunk(wb, rec.id, 0, 0)
+    chunk = editor_api.peaks_chunk(wb, rec.id, 0, 0)
     assert chunk["bins"] == st["peaks"][0]["bins"]
 
 

@@ -138,3 +138,10 @@ def test_a_form_on_another_local_origin_cannot_edit(app, browser) -> None:
     finally:
         server.shutdown()
         ctx.close()
+
+
+def test_uploads_have_a_size_limit(app) -> None:
+    from audiolab.media.probe import MAX_BYTES_DEFAULT
+
+    client = _signed_in(app["url"])
+    assert client.get(app["url"] + "config").json()["max_file_size"] == MAX_BYTES_DEFAULT

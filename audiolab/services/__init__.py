@@ -15,6 +15,7 @@ from audiolab.core.model import Edit, Recording, RecordingStatus, Tier, TierKind
 from audiolab.errors import AudiolabError, MediaError
 from audiolab.media import peaks as peaks_mod
 from audiolab.media import probe as probe_mod
+from audiolab.services import access
 from audiolab.storage import edits, migrations, repository
 from audiolab.storage.db import Database, resolve_db_path, utcnow
 from audiolab.storage.repository import MAPPERS
@@ -109,8 +110,22 @@ class Workbench:
         return IngestResult(str(p), rec)
 
     def ingest(self, paths: Iterable[str | os.PathLike[str]], project: str = "default",
-               progress: Progress | None = None, max_bytes: int = probe_mod.MAX_BYTES_DEFAULT) -> list[IngestResult]:
-        """Ingest files and folders; a failure on one file never stops the others."""
+               progress: Progress | None = None, max_bytes: int = probe_mod.MAX_BYTES_DEFAULT,
+               actor: str | None = None, uploaded: bool = False) -> list[IngestResult]:
+        """Ingest files and folders; a failure on one file never stops the others.
+
+        Args:
+            actor: who asks (the UI's signed-in user); a registered user must be a reviewer or
+                manager to add recordings, and a manager to name paths on the server (which
+                also tells what exists there), unless the files are their ``uploaded`` ones.
+
+        Raises:
+            AuthError: ``actor`` may not add these recordings (nothing is read).
+        """
+        if actor is not None:
+            roles, what = (access.REVIEWER_ROLES, "add recordings") if uploaded else (
+                ("manager",), "ingest paths on the server")
+            access.require_role(self.db, actor, roles, what)
         files = list(iter_media(paths))
         results = []
         for i, f in enumerate(files):
@@ -142,8 +157,14 @@ class Workbench:
     # -- edits ------------------------------------------------------------------------------
     def apply(self, recording_id: str, changes: list[edits.Change], author: str, description: str = "",
               scope: str = "") -> edits.BatchResult:
-        """Write a batch of changes with history; marks a pre-labeled recording as in progress."""
+        """Write a batch of changes with history; marks a pre-labeled recording as in progress.
+
+        Raises:
+            AuthError: ``author`` is a registered user who may not write a tier the batch touches
+                (:mod:`audiolab.services.access`); nothing is written.
+        """
         with self.db.transaction():
+            access.check_changes(self.db, author, recording_id, changes)
             result = edits.apply(self.db, recording_id, changes, author, description, scope)
             rec = repository.get_recording(self.db, recording_id)
             if rec.status in (RecordingStatus.NEW, RecordingStatus.PRELABELED):
@@ -151,10 +172,16 @@ class Workbench:
         return result
 
     def undo(self, recording_id: str, author: str, scope: str = "") -> edits.BatchResult:
-        return edits.undo(self.db, self.recording(recording_id).id, author, scope)
+        return self._undo_redo(edits.undo, recording_id, author, scope)
 
     def redo(self, recording_id: str, author: str, scope: str = "") -> edits.BatchResult:
-        return edits.redo(self.db, self.recording(recording_id).id, author, scope)
+        return self._undo_redo(edits.redo, recording_id, author, scope)
+
+    def _undo_redo(self, fn: Callable[..., edits.BatchResult], recording_id: str, author: str,
+                   scope: str) -> edits.BatchResult:
+        rec_id = self.recording(recording_id).id
+        access.check_scope(self.db, author, rec_id, scope)
+        return fn(self.db, rec_id, author, scope)
 
     def history(self, recording_id: str, entity_id: str | None = None, limit: int = 200) -> list[Edit]:
         """The newest history rows of a recording (or of one entity), newest first."""

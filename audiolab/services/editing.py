@@ -172,18 +172,31 @@ def rename_speaker(wb: Workbench, speaker: Speaker, name: str, author: str) -> B
     return wb.apply(speaker.recording_id, [Change.update(dataclasses.replace(speaker, name=name.strip()))], author, "rename speaker")
 
 
-def merge_speakers(wb: Workbench, keep: Speaker, drop: Speaker, segments: Iterable[Segment], author: str) -> BatchResult:
-    """Give all of ``drop``'s segments (and words) to ``keep``, then delete ``drop``."""
+def merge_speakers(wb: Workbench, keep: Speaker, drop: Speaker, segments: Iterable[Segment], author: str,
+                   delete_drop: bool = True) -> BatchResult:
+    """Give ``drop``'s segments (and words) among ``segments`` to ``keep``, then delete ``drop``.
+
+    Only the segments given change: an editor passes those of the version it edits. Pass
+    ``delete_drop=False`` when other versions still use ``drop`` (it then stays for them).
+    """
     if keep.id == drop.id:
         raise ValidationError("cannot merge a speaker with itself")
     changes: list[Change] = []
     for s in segments:
-        if s.speaker_id == drop.id or any(w.speaker_id == drop.id for w in s.words):
+        if uses_speaker(s, drop.id):
             words = tuple(dataclasses.replace(w, speaker_id=keep.id) if w.speaker_id == drop.id else w for w in s.words)
             sid = keep.id if s.speaker_id == drop.id else s.speaker_id
             changes.append(Change.update(dataclasses.replace(s, speaker_id=sid, words=words, touched=True)))
-    changes.append(Change.delete(drop))
+    if delete_drop:
+        changes.append(Change.delete(drop))
+    if not changes:
+        raise ValidationError(f"{drop.display_name} has no segments in this version")
     return wb.apply(keep.recording_id, changes, author, "merge speakers")
+
+
+def uses_speaker(seg: Segment, speaker_id: str) -> bool:
+    """Whether a segment or one of its words is attributed to the speaker."""
+    return seg.speaker_id == speaker_id or any(w.speaker_id == speaker_id for w in seg.words)
 
 
 def add_tag(wb: Workbench, recording_id: str, kind: TagKind, start_ms: int, end_ms: int, label: str, author: str,

@@ -46,6 +46,7 @@ from audiolab.core.model import (
     tier_id,
 )
 from audiolab.errors import NotFoundError
+from audiolab.services import access
 from audiolab.services.media_check import verify_media
 from audiolab.pipelines.assign import AssignOptions, attribute
 from audiolab.pipelines.diarize import DiarizeOptions
@@ -125,7 +126,7 @@ def finished_run(wb: Any, recording_id: str) -> PipelineRun | None:
 
 def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
              progress: Progress | None = None, cancel: Cancel | None = None, force: bool = False,
-             author: str = "audiolab-prelabel") -> PipelineRun:
+             author: str = "audiolab-prelabel", actor: str | None = None) -> PipelineRun:
     """Transcribe and diarize one recording and store the draft (see the module docstring).
 
     Args:
@@ -146,6 +147,8 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
     """
     from audiolab.media.probe import load_audio
 
+    if actor is not None:
+        access.require_role(wb.db, actor, access.REVIEWER_ROLES, "pre-label recordings")
     options = options or PrelabelOptions()
     mark_stale_runs(wb)
     rec = wb.recording(recording_id)

@@ -18,13 +18,18 @@ from typing import Any
 import gradio as gr
 
 from audiolab.errors import AudiolabError, ValidationError
+from audiolab.media.probe import MAX_BYTES_DEFAULT
 from audiolab.services import Workbench, review
 from audiolab.ui.dashboard import build_dashboard
 from audiolab.ui.editor import build_editor, prefetch_head
 from audiolab.ui.library import build_library
+from audiolab.ui.sessions import SessionGuard
 from audiolab.ui.review import build_review, reviewer_of
 
 Auth = tuple[str, str] | Callable[[str, str], bool] | None
+
+# Uploads larger than what ingest accepts are refused by the server before they are stored.
+MAX_UPLOAD_BYTES = MAX_BYTES_DEFAULT
 
 DARK_JS = "() => { document.body.classList.add('dark'); }"
 PAGE_CSS = """
@@ -60,6 +65,7 @@ def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = 
         demo.load(role_tabs, outputs=review_tabs)
     demo.audiolab_auth = resolve_auth(wb, auth)  # type: ignore[attr-defined]
     demo.audiolab_wb = wb  # type: ignore[attr-defined]
+    demo.audiolab_sessions = SessionGuard(wb)  # type: ignore[attr-defined]
     demo.audiolab_head = prefetch_head(editor, initial_recording)  # type: ignore[attr-defined]
     demo.audiolab_editor_id = editor._id  # type: ignore[attr-defined]
     return demo
@@ -159,6 +165,6 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
 
     return demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser and has_display(),
                        prevent_thread_lock=not block, show_error=True, js=DARK_JS, css=PAGE_CSS,
-                       allowed_paths=allowed, quiet=True,
+                       allowed_paths=allowed, quiet=True, max_file_size=MAX_UPLOAD_BYTES,
                        app_kwargs={"middleware": [Middleware(SameOriginMiddleware)]},
                        **{"head": getattr(demo, "audiolab_head", None), **kwargs})

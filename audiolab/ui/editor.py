@@ -1,23 +1,29 @@
 """The Editor tab: a gr.HTML waveform + transcript editor and the server functions it calls.
 
-The browser side lives in ``static/editor.js`` / ``editor.css`` (no third-party code). The JS
-calls these functions directly through Gradio's component server (one small JSON request per
-action, no queue); each edit goes through :mod:`audiolab.services.session`, which stores it at
-once through the edit API. The author of an edit is the signed-in user taken from the request,
-never from the payload.
+The browser side is the ES modules in ``static/editor/`` (one concern each; bundled into the
+component's ``js_on_load`` by :mod:`audiolab.ui.bundle`, no build step) and ``editor.css``, with
+no third-party code. The JS calls these functions directly through Gradio's component server (one small JSON request per
+action, no queue). :mod:`audiolab.ui.editor_api` turns their payloads into service calls and the
+answers into JSON; each edit is stored at once through the edit API. The author of an edit is the
+signed-in user taken from the request, never from the payload.
 """
 
 from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from audiolab.errors import AudiolabError, ValidationError
-from audiolab.services import Workbench, session
+from audiolab.errors import AuthError, AudiolabError, ValidationError
+from audiolab.services import Workbench
+from audiolab.services import library as library_svc
+from audiolab.ui import bundle
+from audiolab.ui import editor_api as api
 from audiolab.ui import media as media_mod
+from audiolab.ui.sessions import guard_of
 
 LOCAL_USER = "local"
 
@@ -30,21 +36,28 @@ def current_user(request: Any) -> str:
     """The signed-in user of a request (``"local"`` when the app runs without sign-in).
 
     Event handlers get a ``gr.Request`` with ``username``; the component server hands over the
-    raw request, so the session cookie is looked up the way Gradio's own login check does.
+    raw request, so the session cookie is looked up the way Gradio's own login check does. A
+    session whose user was disabled, removed or given a new password since is ended here
+    (:mod:`audiolab.ui.sessions`).
+
+    Raises:
+        AuthError: no session, or one that has ended.
     """
-    name = getattr(request, "username", None)
-    if name:
-        return str(name)
     app = getattr(request, "app", None)
-    if app is None or (getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None):
+    name = getattr(request, "username", None)
+    if not name and (app is None or (getattr(app, "auth", None) is None
+                                     and getattr(app, "auth_dependency", None) is None)):
         return LOCAL_USER
     cookies = getattr(request, "cookies", {}) or {}
     cid = getattr(app, "cookie_id", "")
     token = cookies.get(f"access-token-{cid}") or cookies.get(f"access-token-unsecure-{cid}")
-    user = getattr(app, "tokens", {}).get(token)
-    if not user:
-        raise AudiolabError("not signed in")
-    return str(user)
+    name = name or getattr(app, "tokens", {}).get(token)
+    if not name:
+        raise AuthError("not signed in")
+    guard = guard_of(app)
+    if guard is not None and token:
+        guard.check(app, token, str(name))
+    return str(name)
 
 
 def json_response(obj: dict) -> Any:
@@ -60,12 +73,6 @@ def json_response(obj: dict) -> Any:
                     media_type="application/json")
 
 
-def _rec_id(payload: Any) -> str:
-    if not isinstance(payload, dict) or not isinstance(payload.get("recording"), str):
-        raise AudiolabError("the request names no recording")
-    return payload["recording"]
-
-
 def first_view_peaks(wb: Workbench, rec_id: str, state: dict, width: Any, max_chunks: int = 4) -> list[dict]:
     """The peak chunks the editor draws first (the whole file at ``width`` px, and the coarsest
     level it sets its gain from), sent with the state to save a round trip on open."""
@@ -79,10 +86,18 @@ def first_view_peaks(wb: Workbench, rec_id: str, state: dict, width: Any, max_ch
         n = -(-levels[level]["bins"] // levels[level]["chunk"])
         if n > max_chunks:
             continue
-        out.extend(session.peaks_chunk(wb, rec_id, level, c) for c in range(n))
+        out.extend(api.peaks_chunk(wb, rec_id, level, c) for c in range(n))
     return out
 
 
+def _spectrogram_refused(exc: Exception) -> dict:
+    """A refused spectrogram request; a refused window says whether zooming in would help."""
+    if isinstance(exc, ValidationError):
+        return {"ok": False, "zoom": "zoom in" in str(exc), "message": str(exc)}
+    return api.refused(exc)
+
+
+@api.answers_refusals(answer=_spectrogram_refused)
 def spectrogram_window(wb: Workbench, payload: Any) -> dict:
     """The log-mel spectrogram of the visible window ``{recording, start, end, width}`` (ms, px).
 
@@ -91,15 +106,10 @@ def spectrogram_window(wb: Workbench, payload: Any) -> dict:
     """
     from audiolab.media import spectrogram as spec
 
-    try:
-        rec = wb.recording(_rec_id(payload))
-        start, end, width = (int(payload.get(k, 0)) for k in ("start", "end", "width"))
-        out = spec.window_spectrogram(rec.path, start, end, width, duration_ms=rec.duration_ms)
-        return {"ok": True, **out}
-    except ValidationError as exc:
-        return {"ok": False, "zoom": "zoom in" in str(exc), "message": str(exc)}
-    except (AudiolabError, ValueError, TypeError) as exc:
-        return {"ok": False, "message": str(exc)}
+    rec = wb.recording(api.recording_of(payload))
+    start, end, width = (int(payload.get(k, 0)) for k in ("start", "end", "width"))
+    out = spec.window_spectrogram(rec.path, start, end, width, duration_ms=rec.duration_ms)
+    return {"ok": True, **out}
 
 
 PREFETCH_JS = """(function () {
@@ -132,69 +142,60 @@ def prefetch_head(editor: gr.HTML, initial_recording: str | None = None) -> str:
 def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML:
     """The editor component; ``initial_recording`` opens when the URL names none (``#rec=ID``)."""
 
+    @api.answers_refusals
     def load(payload: dict, request: gr.Request) -> Any:
-        try:
-            user = current_user(request)
-            rec = wb.recording(_rec_id(payload))
-            state = session.editor_state(wb, rec.id, user)
-            playable = media_mod.playable(rec, wb.db.cache_dir)
-            media_mod.allow(playable.path)
-            return json_response({
-                "ok": True, "state": state, "peaks": first_view_peaks(wb, rec.id, state, payload.get("width")),
-                "media": {"url": playable.url, "is_video": playable.is_video, "proxy": playable.proxy,
-                          "shift_ms": playable.shift_ms}})
-        except AudiolabError as exc:
-            return {"ok": False, "message": str(exc)}
+        user = current_user(request)
+        rec = wb.recording(api.recording_of(payload))
+        state = api.editor_state(wb, rec.id, user)
+        playable = media_mod.playable(rec, wb.db.cache_dir)
+        media_mod.allow(playable.path)
+        return json_response({
+            "ok": True, "state": state, "peaks": first_view_peaks(wb, rec.id, state, payload.get("width")),
+            "media": {"url": playable.url, "is_video": playable.is_video, "proxy": playable.proxy,
+                      "shift_ms": playable.shift_ms}})
 
+    @api.answers_refusals
     def peaks(payload: dict, request: gr.Request) -> Any:
-        try:
-            current_user(request)
-            return json_response({"ok": True, **session.peaks_chunk(wb, _rec_id(payload), int(payload.get("level", 0)),
-                                                                     int(payload.get("chunk", 0)))})
-        except (AudiolabError, ValueError, TypeError) as exc:
-            return {"ok": False, "message": str(exc)}
+        current_user(request)
+        return json_response({"ok": True, **api.peaks_chunk(wb, api.recording_of(payload), int(payload.get("level", 0)),
+                                                             int(payload.get("chunk", 0)))})
 
+    @api.answers_refusals
     def edit(payload: dict, request: gr.Request) -> dict:
-        try:
-            user = current_user(request)
-            return session.apply_action(wb, _rec_id(payload), user, payload.get("action"))
-        except AudiolabError as exc:
-            return {"ok": False, "message": str(exc)}
+        user = current_user(request)
+        return api.apply_action(wb, api.recording_of(payload), user, payload.get("action"))
 
+    @api.answers_refusals
     def changes(payload: dict, request: gr.Request) -> dict:
-        try:
-            user = current_user(request)
-            return session.changes_since(wb, _rec_id(payload), user, int(payload.get("since", 0)))
-        except (AudiolabError, ValueError, TypeError) as exc:
-            return {"ok": False, "message": str(exc)}
+        user = current_user(request)
+        return api.changes_since(wb, api.recording_of(payload), user, int(payload.get("since", 0)))
 
+    @api.answers_refusals(answer=lambda exc: {**api.refused(exc), "rows": []})
     def history(payload: dict, request: gr.Request) -> dict:
-        try:
-            current_user(request)
-            return {"ok": True, "rows": session.history_rows(wb, _rec_id(payload))}
-        except AudiolabError as exc:
-            return {"ok": False, "message": str(exc), "rows": []}
+        user = current_user(request)
+        return {"ok": True, "rows": api.history_rows(wb, api.recording_of(payload), user=user)}
 
+    @api.answers_refusals
     def vocab(payload: dict, request: gr.Request) -> dict:
-        try:
-            current_user(request)
-            entries = session.set_vocabulary(wb, _rec_id(payload), str(payload.get("kind")), list(payload.get("entries") or []))
-            return {"ok": True, "entries": entries}
-        except (AudiolabError, ValueError) as exc:
-            return {"ok": False, "message": str(exc)}
+        user = current_user(request)
+        entries = api.set_vocabulary(wb, api.recording_of(payload), payload.get("kind"), payload.get("entries"), user)
+        return {"ok": True, "entries": entries}
 
+    @api.answers_refusals(answer=_spectrogram_refused)
     def spectrogram(payload: dict, request: gr.Request) -> dict:
         current_user(request)
         return spectrogram_window(wb, payload)
 
+    @api.answers_refusals(answer=lambda exc: [])  # the picker always gets a list
     def recordings(payload: dict, request: gr.Request) -> list:
         current_user(request)
-        return [{"id": r["id"], "name": r["name"], "duration_ms": r["duration_ms"]} for r in session.library_rows(wb)]
+        return [{"id": r.recording.id, "name": Path(r.recording.path).name, "duration_ms": r.recording.duration_ms}
+                for r in library_svc.library_rows(wb)]
 
     return gr.HTML(
         value="",
         html_template="<div class='al-host'></div>",
-        js_on_load=static_text("editor.js"),
+        js_on_load=bundle.script("editor/main.js"),
         head="<style>" + static_text("editor.css").replace("</", "") + "</style>",
         server_functions=[load, peaks, edit, changes, history, vocab, recordings, spectrogram],
         initial_recording=initial_recording or "",

@@ -1,14 +1,14 @@
 """The Library tab: recordings with their status and progress; ingest, pre-label, open, export, import.
 
-Pre-labeling and exporting are other features' services, imported when used: a build without
-them shows a clear message instead of failing.
+Pre-labeling, exporting and importing run through their services (:mod:`audiolab.services.prelabel`,
+:mod:`audiolab.services.exporting`), which every build has.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import filecmp
-import importlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -19,8 +19,12 @@ import gradio as gr
 
 from audiolab.core.model import new_id
 from audiolab.errors import AudiolabError
+from audiolab.export import ExportOptions
 from audiolab.export.timecode import parse_fps
-from audiolab.services import Workbench, session
+from audiolab.services import Workbench, access
+from audiolab.services.exporting import export_recording, format_choices, import_file
+from audiolab.services.prelabel import PrelabelOptions, prelabel
+from audiolab.ui import editor_api
 from audiolab.ui.editor import current_user
 
 HEADERS = ["ID", "Name", "Duration", "Status", "Corrected", "Segments", "Video"]
@@ -34,20 +38,11 @@ def _dur(ms: int) -> str:
 
 def table(wb: Workbench) -> list[list[Any]]:
     return [[r["id"], r["name"], _dur(r["duration_ms"]), r["status"], f"{r['progress']:.0%}", r["segments"],
-             "yes" if r["video"] else ""] for r in session.library_rows(wb)]
+             "yes" if r["video"] else ""] for r in editor_api.library_rows(wb)]
 
 
 def choices(wb: Workbench) -> list[tuple[str, str]]:
-    return [(f"{r['name']}  [{r['id']}]", r["id"]) for r in session.library_rows(wb)]
-
-
-def _optional(module: str) -> Any | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
+    return [(f"{r['name']}  [{r['id']}]", r["id"]) for r in editor_api.library_rows(wb)]
 
 
 def thread_safe_progress(progress: Any) -> Callable[[float, str], None]:
@@ -87,7 +82,7 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             # interactive=True: built on the tab's first selection (app.lazy_tab), Gradio 6.31 otherwise
             # shows the dropdowns and radios inside this closed accordion disabled
             with gr.Accordion("Export", open=False, elem_id="al-lib-export-acc"):
-                fmt_choices = _export_formats()
+                fmt_choices = format_choices()
                 fmt = gr.Dropdown(choices=fmt_choices, value=fmt_choices[0][1] if fmt_choices else None, label="Format",
                                   elem_id="al-lib-format", interactive=True)
                 with gr.Row():
@@ -118,8 +113,9 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
         value = selected if selected in {c[1] for c in ch} else (ch[-1][1] if ch else None)
         return table(wb), gr.Dropdown(choices=ch, value=value, interactive=True)
 
-    def ingest(paths: list[str], project: str = "default") -> tuple[str, str | None]:
-        results = wb.ingest(paths, project=project)
+    def ingest(paths: list[str], user: str, uploaded: bool) -> tuple[str, str | None, list[str]]:
+        """Ingest as ``user``; returns the report, the last recording added and the paths refused."""
+        results = wb.ingest(paths, project="default", actor=user, uploaded=uploaded)
         lines = []
         last = None
         for r in results:
@@ -128,11 +124,16 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
                 lines.append(f"{Path(r.path).name}: {'already in the library' if r.existed else 'added'} ({r.recording.id})")
             else:
                 lines.append(f"{Path(r.path).name}: {r.error}")
-        return "\n".join(lines) or "no media files found", last
+        return "\n".join(lines) or "no media files found", last, [r.path for r in results if not r.ok]
 
-    def on_upload(files: list[Any] | None):
+    def on_upload(files: list[Any] | None, request: gr.Request):
         if not files:
             return "Choose files to upload first.", *_refresh()
+        try:
+            user = current_user(request)
+            access.require_role(wb.db, user, access.REVIEWER_ROLES, "add recordings")
+        except AudiolabError as exc:
+            return f"Upload refused: {exc}", *_refresh()
         dest = wb.db.cache_dir / "uploads"
         dest.mkdir(parents=True, exist_ok=True)
         kept = []
@@ -145,22 +146,33 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             if not target.exists():
                 shutil.copyfile(src, target)
             kept.append(str(target))
-        msg, last = ingest(kept)
+        try:
+            msg, last, refused = ingest(kept, user, uploaded=True)
+        except AudiolabError as exc:
+            msg, last, refused = f"Upload refused: {exc}", None, kept
+        for bad in map(Path, refused):  # a rejected upload leaves nothing behind in the cache
+            bad.unlink(missing_ok=True)
+            if bad.parent != dest:
+                with contextlib.suppress(OSError):
+                    bad.parent.rmdir()
         return msg, *_refresh(last)
 
-    def on_path(path: str):
+    def on_path(path: str, request: gr.Request):
         if not path.strip():
             return "Type a server path first.", *_refresh()
-        msg, last = ingest([path.strip()])
+        try:
+            msg, last, _ = ingest([path.strip()], current_user(request), uploaded=False)
+        except AudiolabError as exc:
+            return f"Refused: {exc}", *_refresh()
         return msg, *_refresh(last)
 
     def on_prelabel(rec_id: str | None, request: gr.Request, progress=gr.Progress()):
         if not rec_id:
             return "Choose a recording first.", *_refresh()
-        mod = _optional("audiolab.services.prelabel")
-        if mod is None:
-            return "Pre-labeling is not part of this build (audiolab.services.prelabel is missing).", *_refresh(rec_id)
-        current_user(request)
+        try:
+            user = current_user(request)
+        except AudiolabError as exc:
+            return f"Pre-labeling refused: {exc}", *_refresh(rec_id)
         report = thread_safe_progress(progress)
         report(0.0, "loading models")
 
@@ -172,25 +184,23 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
                 report(float(args[0]), str(args[1]))
 
         try:
-            run = mod.prelabel(wb, rec_id, mod.PrelabelOptions(), progress=cb)
+            run = prelabel(wb, rec_id, PrelabelOptions(), progress=cb, actor=user)
         except AudiolabError as exc:
             return f"Pre-labeling failed: {exc}", *_refresh(rec_id)
         return f"Pre-labeling {run.status}: run {run.id}", *_refresh(rec_id)
 
-    def on_export(rec_id: str | None, fmt_name: str | None, fps_s: str, tc: str, drop_s: str, clock_s: str, snap_b: bool):
+    def on_export(rec_id: str | None, fmt_name: str | None, fps_s: str, tc: str, drop_s: str, clock_s: str, snap_b: bool,
+                  request: gr.Request):
         if not rec_id or not fmt_name:
             return None, "Choose a recording and a format."
-        exporting = _optional("audiolab.services.exporting")
-        export_mod = _optional("audiolab.export")
-        if exporting is None or export_mod is None:
-            return None, "Export is not part of this build."
         try:
-            opts = export_mod.ExportOptions(
+            user = current_user(request)
+            opts = ExportOptions(
                 fps=parse_fps(fps_s) if fps_s.strip() else None,
                 drop_frame=None if drop_s == "auto" else drop_s == "drop-frame",
                 start_tc=tc.strip() or None, clock=clock_s, snap_to_frames=bool(snap_b))
             out_dir = Path(tempfile.mkdtemp(prefix="audiolab-export-"))
-            path = exporting.export_recording(wb, rec_id, fmt_name, out_dir, opts)
+            path = export_recording(wb, rec_id, fmt_name, out_dir, opts, actor=user)
         except (AudiolabError, ValueError, ZeroDivisionError) as exc:
             return None, f"Export failed: {exc}"
         return str(path), f"Exported {Path(path).name}"
@@ -198,16 +208,12 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
     def on_import(rec_id: str | None, file: Any, as_: str, clock_s: str, fps_s: str, tc: str, request: gr.Request):
         if not rec_id or not file:
             return "Choose a recording and a file to import.", *_refresh(rec_id)
-        exporting = _optional("audiolab.services.exporting")
-        export_mod = _optional("audiolab.export")
-        if exporting is None or export_mod is None:
-            return "Import is not part of this build.", *_refresh(rec_id)
         path = Path(getattr(file, "name", file))
         try:
             author = current_user(request)
-            time = export_mod.ExportOptions(fps=parse_fps(fps_s) if fps_s.strip() else None,
-                                            start_tc=tc.strip() or None, clock=clock_s)
-            res = exporting.import_file(wb, path, rec_id, as_=as_, author=author, time=time)
+            time = ExportOptions(fps=parse_fps(fps_s) if fps_s.strip() else None, start_tc=tc.strip() or None,
+                                 clock=clock_s)
+            res = import_file(wb, path, rec_id, as_=as_, author=author, time=time)
         except (AudiolabError, ValueError, ZeroDivisionError) as exc:
             # the upload's temporary folder means nothing to the user: name the file
             return f"Import failed, nothing was written: {str(exc).replace(str(path), path.name)}", *_refresh(rec_id)
@@ -223,10 +229,3 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
     imp_btn.click(on_import, inputs=[pick, imp_file, imp_as, imp_clock, imp_fps, imp_tc], outputs=outs)
     open_btn.click(None, inputs=pick, outputs=None, js=OPEN_JS).then(
         lambda: gr.Tabs(selected="editor"), outputs=tabs)
-
-
-def _export_formats() -> list[tuple[str, str]]:
-    mod = _optional("audiolab.services.exporting")
-    if mod is None or not hasattr(mod, "format_choices"):
-        return []
-    return mod.format_choices()

@@ -16,11 +16,13 @@ from typing import Any
 import gradio as gr
 
 from audiolab.core.model import Segment, Transcript
-from audiolab.errors import AudiolabError, ValidationError
+from audiolab.errors import ValidationError
 from audiolab.qa import versions as ver
 from audiolab.services import Workbench
 from audiolab.services import review as rv
+from audiolab.ui import bundle
 from audiolab.ui.editor import current_user, static_text
+from audiolab.ui.editor_api import answers_refusals
 
 QUEUE_LIMIT = 200
 
@@ -148,14 +150,12 @@ def build_review(wb: Workbench, tabs: gr.Tabs) -> gr.HTML:
     """The review component; opening a queue item switches ``tabs`` to the editor."""
 
     def guarded(fn):
+        """``fn(user, payload)`` as a server function: reviewers only, its answer marked ``ok``."""
         def call(payload: dict, request: gr.Request) -> dict:
-            try:
-                user = reviewer_of(wb, request)
-                return {"ok": True, **fn(user, payload if isinstance(payload, dict) else {})}
-            except AudiolabError as exc:
-                return {"ok": False, "message": str(exc)}
-        call.__name__ = fn.__name__
-        return call
+            user = reviewer_of(wb, request)
+            return {"ok": True, **fn(user, payload if isinstance(payload, dict) else {})}
+        call.__name__ = call.__qualname__ = fn.__name__
+        return answers_refusals(call)
 
     @guarded
     def recordings(user: str, p: dict) -> dict:
@@ -194,7 +194,7 @@ def build_review(wb: Workbench, tabs: gr.Tabs) -> gr.HTML:
     html = gr.HTML(
         value="",
         html_template="<div class='rv-host'></div>",
-        js_on_load=static_text("review.js"),
+        js_on_load=bundle.script("review.js"),
         head="<style>" + static_text("review.css").replace("</", "") + "</style>",
         server_functions=[recordings, load, adjudicate, decide, queue],
         elem_id="audiolab-review",

@@ -1,8 +1,12 @@
-// audiolab review tab. Runs as gr.HTML js_on_load: `element`, `server` (recordings, load,
-// adjudicate, decide, queue) and `trigger` are given. All user text goes into the page through
-// textContent / value only, never innerHTML. Times are integer milliseconds.
-(function () {
-  "use strict";
+// The Review tab: annotators' versions side by side with their word differences, per-row picks
+// for the adjudicated version, accepting / rejecting submissions, and the risk queue. Mounted by
+// gr.HTML js_on_load (`element`, `trigger`, `server`: recordings, load, adjudicate, decide, queue).
+// All user text goes into the page through textContent / value only, never innerHTML. Times are
+// integer milliseconds.
+import { el, isTyping, onScreen, scoped } from "./shared/dom.js";
+import { fmtTenths as fmt } from "./shared/format.js";
+
+export function mount(element, props, trigger, server) {
   const root = element;
   root.innerHTML = `
   <div class="rv" tabindex="-1">
@@ -33,9 +37,7 @@
       </div>
     </div>
   </div>`;
-  const $ = (s) => root.querySelector(s);
-  const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined && text !== null) e.textContent = String(text); return e; };
-  const fmt = (ms) => { const s = Math.max(0, ms) / 1000, m = Math.floor(s / 60); return m + ":" + (s - m * 60).toFixed(1).padStart(4, "0"); };
+  const $ = scoped(root);
   const R = { data: null, rows: [], queue: [], qi: -1 };
   window.audiolabReview = R;
 
@@ -216,9 +218,8 @@
   $(".rv-adj").addEventListener("click", () => adjudicate(null));
   $(".rv-auto").addEventListener("click", () => adjudicate($(".rv-prefer").value));
   $(".rv-qscope").addEventListener("change", refreshQueue);
-  const typing = (t) => t && (/^(input|textarea|select)$/i.test(t.tagName || "") || t.isContentEditable);
   document.addEventListener("keydown", (e) => {
-    if (root.offsetParent === null || typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (!onScreen(root) || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === "j" || e.key === "ArrowDown") pick(R.qi + 1);
     else if (e.key === "k" || e.key === "ArrowUp") pick(R.qi - 1);
     else if (e.key === "Enter" && R.qi >= 0) openItem();
@@ -227,4 +228,4 @@
   });
   R.load = load; R.pick = pick; R.openItem = openItem; R.setKeep = setKeep; R.adjudicate = adjudicate;
   loadRecordings();
-})();
+}

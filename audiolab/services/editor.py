@@ -1,0 +1,354 @@
+"""The browser editor's use cases in core types: what it shows, where edits go, what changed.
+
+The editor holds a copy of one recording's annotation as one user's working tier shows it
+(:class:`EditorView`), sends one small edit at a time with the version of the entity it saw (the
+edit operations themselves are :mod:`audiolab.services.editing`), and polls for what others
+changed (:class:`ChangeSet`). Everything here returns core types or small frozen dataclasses of
+them; :mod:`audiolab.ui.editor_api` turns them into the browser's JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from audiolab.core.model import (
+    Recording,
+    Segment,
+    Speaker,
+    StandardTier,
+    Tag,
+    TagKind,
+    Tier,
+    TierRole,
+    Transcript,
+    Vocabulary,
+    VocabularyEntry,
+    tier_id,
+)
+from audiolab.errors import AuthError, ConflictError, NotFoundError
+from audiolab.services import Workbench, access, review, waveform
+from audiolab.storage import edits, history, repository
+from audiolab.storage.history import BatchSummary
+from audiolab.storage.repository import MAPPERS
+
+EntityKind = Literal["segment", "speaker", "tag"]
+EDITED_KINDS: tuple[EntityKind, ...] = ("segment", "speaker", "tag")
+VOCABULARY_KINDS = (TagKind.EMOTION, TagKind.SOUND_EVENT)  # the closed label sets the editor offers
+_TAG_TIERS: dict[TagKind, StandardTier] = {TagKind.SOUND_EVENT: "events", TagKind.EMOTION: "emotions"}
+
+
+# -- which tier a user edits -------------------------------------------------------------------
+def working_tier(wb: Workbench, recording_id: str, username: str) -> Tier:
+    """The transcript tier ``username`` edits: their own copy when review assigns one, else the main tier.
+
+    A user unknown to review (no sign-in, or a local session) edits the shared copy.
+
+    Raises:
+        NotFoundError: the recording does not exist or has no transcript tier.
+    """
+    try:
+        return review.working_tier(wb, recording_id, username)
+    except (NotFoundError, AuthError):
+        pass
+    rec = wb.recording(recording_id)
+    tier = Transcript(recording=rec, tiers=tuple(repository.get_tiers(wb.db, rec.id))).main_tier()
+    if tier is None:
+        raise NotFoundError(f"recording {recording_id} has no transcript tier")
+    return tier
+
+
+def undo_scope(tier: Tier) -> str:
+    """Undo stacks are per annotator copy; the shared working copy uses the default scope."""
+    return tier.id if tier.role == TierRole.ANNOTATION else ""
+
+
+class OpenedTiers:
+    """The tier each (database, recording, user) opened last in the editor.
+
+    Edits go to the tier the editor loaded, without resolving it again on every keystroke
+    (:func:`working_tier` may read the whole transcript). One process-wide instance,
+    :data:`OPENED`, serves every editor; it holds one tier id per recording a user opened. A
+    remembered tier that no longer exists is resolved again.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str, str], str] = {}
+
+    def remember(self, wb: Workbench, recording_id: str, username: str, tier: Tier) -> None:
+        """Note that ``username``'s editor shows ``tier`` of the recording."""
+        self._ids[(str(wb.db.path), recording_id, username)] = tier.id
+
+    def tier(self, wb: Workbench, recording_id: str, username: str) -> Tier:
+        """The tier ``username`` opened last on the recording, resolved (and remembered) if none."""
+        known = self._ids.get((str(wb.db.path), recording_id, username))
+        tier = MAPPERS["tier"].get(wb.db, known) if known else None
+        if tier is None:
+            tier = working_tier(wb, recording_id, username)
+            self.remember(wb, recording_id, username, tier)
+        return tier
+
+
+OPENED = OpenedTiers()
+
+
+@dataclass(frozen=True, slots=True)
+class EditTarget:
+    """Where one user's edits go: the recording, the user (their author) and the tier they see."""
+
+    recording_id: str
+    user: str
+    tier: Tier
+
+    @property
+    def scope(self) -> str:
+        """The undo scope of the tier (see :func:`undo_scope`)."""
+        return undo_scope(self.tier)
+
+
+def edit_target(wb: Workbench, recording_id: str, username: str) -> EditTarget:
+    """Where ``username``'s next edit of the recording goes (the tier their editor opened)."""
+    rec_id = wb.recording(recording_id).id
+    return EditTarget(rec_id, username, OPENED.tier(wb, rec_id, username))
+
+
+# -- what the editor shows ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EditorView:
+    """Everything the editor shows for one recording, as one user's working tier sees it.
+
+    ``seq`` is the newest edit batch read before the annotation: a change made meanwhile is
+    sent again by :func:`changes_since`, never lost.
+    """
+
+    recording: Recording
+    user: str
+    tier: Tier
+    scope: str
+    speakers: tuple[Speaker, ...]
+    segments: tuple[Segment, ...]
+    tags: tuple[Tag, ...]
+    vocabularies: tuple[Vocabulary, ...]
+    peaks: tuple[waveform.PeakLevelInfo, ...]
+    can_undo: bool
+    can_redo: bool
+    seq: int
+
+
+def editor_view(wb: Workbench, recording_id: str, username: str) -> EditorView:
+    """What ``username``'s editor shows; opening may create their independent copy."""
+    rec = wb.recording(recording_id)
+    tier = working_tier(wb, rec.id, username)
+    seq = history.latest_seq(wb.db, rec.id)  # before the read: see EditorView
+    tr = wb.transcript(rec.id)
+    OPENED.remember(wb, rec.id, username, tier)
+    scope = undo_scope(tier)
+    can_undo, can_redo = edits.can_undo_redo(wb.db, rec.id, scope)
+    roles = {x.id: x.role for x in tr.tiers}
+    return EditorView(
+        recording=rec, user=username, tier=tier, scope=scope, speakers=tuple(tr.speakers),
+        segments=tuple(tr.segments_of(tier.id)),
+        tags=tuple(t for t in tr.tags if tag_visible(t, tier, roles.get(t.tier_id))),
+        vocabularies=tuple(repository.get_vocabulary(wb.db, rec.project, k) for k in VOCABULARY_KINDS),
+        peaks=waveform.peak_levels(wb, rec.id), can_undo=can_undo, can_redo=can_redo, seq=seq)
+
+
+def tag_visible(tag: Tag, tier: Tier, owner_role: TierRole | None) -> bool:
+    """Whether an editor on ``tier`` shows ``tag``: an annotator's own copy shows its own tags,
+    the shared copy every tag not on an annotator's copy.
+
+    ``owner_role`` is the role of the tier holding the tag (None when it has none).
+    """
+    if tier.role == TierRole.ANNOTATION:
+        return tag.tier_id == tier.id
+    return owner_role != TierRole.ANNOTATION
+
+
+# -- entities the edit operations work on ------------------------------------------------------
+def entity(wb: Workbench, kind: EntityKind, recording_id: str, entity_id: object) -> Any:
+    """The stored segment, speaker or tag ``entity_id`` of the recording.
+
+    Raises:
+        ConflictError: it does not exist (any more), or belongs to another recording.
+    """
+    value = MAPPERS[kind].get(wb.db, str(entity_id)) if entity_id else None
+    if value is None or value.recording_id != recording_id:
+        raise ConflictError(MAPPERS[kind].table, str(entity_id), None, None)
+    return value
+
+
+def seen(wb: Workbench, kind: EntityKind, recording_id: str, entity_id: object, version: int | None) -> Any:
+    """The stored entity the editor saw at ``version``, refused if it is stored at another one.
+
+    Raises:
+        ConflictError: it is gone, or its stored version is not ``version`` (None never matches).
+    """
+    value = entity(wb, kind, recording_id, entity_id)
+    if version is None or version != value.version:
+        raise ConflictError(MAPPERS[kind].table, value.id, version, value.version)
+    return value
+
+
+def stored_conflict(wb: Workbench, exc: ConflictError) -> tuple[str, Any]:
+    """The kind of entity a conflict is about and that entity as stored now (None when deleted)."""
+    kind = next((name for name, m in MAPPERS.items() if m.table == exc.entity), exc.entity)
+    return kind, (MAPPERS[kind].get(wb.db, exc.entity_id) if kind in MAPPERS else None)
+
+
+def segments(wb: Workbench, recording_id: str, tier: str | None = None) -> list[Segment]:
+    """The segments of a recording, of one tier or of all, in time order."""
+    return repository.get_segments(wb.db, recording_id, tier)
+
+
+def speakers(wb: Workbench, recording_id: str) -> list[Speaker]:
+    """The speakers of a recording."""
+    return repository.get_speakers(wb.db, recording_id)
+
+
+def tags_of_segment(wb: Workbench, recording_id: str, segment_id: str) -> list[Tag]:
+    """The tags attached to one segment (they follow it when it is merged or deleted)."""
+    return [t for t in repository.get_tags(wb.db, recording_id) if t.segment_id == segment_id]
+
+
+def tag_tier(wb: Workbench, target: EditTarget, kind: TagKind) -> str | None:
+    """The tier a new tag of ``kind`` goes to.
+
+    On an annotator's copy, that copy; else the recording's standard tier for the kind (sound
+    events, emotions) when it exists, and no tier otherwise (notes, or a recording without it).
+    """
+    if target.tier.role == TierRole.ANNOTATION:
+        return target.tier.id
+    which = _TAG_TIERS.get(kind)
+    if which is None:
+        return None
+    tid = tier_id(target.recording_id, which)
+    return tid if MAPPERS["tier"].get(wb.db, tid) is not None else None
+
+
+# -- what changed ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """Entities an edit (or others' edits) changed, each as stored now.
+
+    Attributes:
+        segments, speakers, tags: the changed entities still stored.
+        deleted: ids of entities that no longer exist.
+        by: for each entity another person changed last, that person.
+        can_undo, can_redo: the user's undo state afterwards; None when not read (nothing changed).
+        seq: the edit batch the changes go up to (0 for the answer to one edit).
+    """
+
+    segments: tuple[Segment, ...] = ()
+    speakers: tuple[Speaker, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    deleted: tuple[str, ...] = ()
+    by: Mapping[str, str] = field(default_factory=dict)
+    can_undo: bool | None = None
+    can_redo: bool | None = None
+    seq: int = 0
+
+    @property
+    def authors(self) -> list[str]:
+        """The other people whose changes these are, sorted."""
+        return sorted(set(self.by.values()))
+
+
+def batch_changes(wb: Workbench, target: EditTarget, result: edits.BatchResult) -> ChangeSet:
+    """What one batch of ``target``'s user wrote, with their undo state after it."""
+    segs: list[Segment] = []
+    spks: list[Speaker] = []
+    tags: list[Tag] = []
+    deleted: list[str] = []
+    for entity_id, value in result.values.items():
+        if value is None:
+            deleted.append(entity_id)
+        elif isinstance(value, Segment):
+            segs.append(value)
+        elif isinstance(value, Speaker):
+            spks.append(value)
+        elif isinstance(value, Tag):
+            tags.append(value)
+    can_undo, can_redo = edits.can_undo_redo(wb.db, target.recording_id, target.scope)
+    return ChangeSet(tuple(segs), tuple(spks), tuple(tags), tuple(deleted), can_undo=can_undo, can_redo=can_redo)
+
+
+def changes_since(wb: Workbench, recording_id: str, username: str, since: int) -> ChangeSet:
+    """What other people (or another tab, or a pre-labeling run) changed since batch ``since``.
+
+    The editor polls this so everyone looking at a recording sees the others' edits without
+    reloading. Only what ``username``'s editor shows is returned (their working tier's segments,
+    the tags visible there, the speakers), each as stored now, so an entity changed several times
+    comes once; ``seq`` is the batch to ask from next. The undo state is read only when something
+    changed.
+    """
+    target = edit_target(wb, recording_id, username)
+    rec_id, tier = target.recording_id, target.tier
+    seq = history.latest_seq(wb.db, rec_id)
+    if since >= seq:
+        return ChangeSet(seq=seq)
+    segs: list[Segment] = []
+    spks: list[Speaker] = []
+    tags: list[Tag] = []
+    deleted: list[str] = []
+    by: dict[str, str] = {}
+    roles: dict[str | None, TierRole | None] = {}
+    for change in history.changed_since(wb.db, rec_id, since, seq):
+        if change.entity not in EDITED_KINDS:
+            continue
+        value = MAPPERS[change.entity].get(wb.db, change.entity_id)
+        if value is None:
+            deleted.append(change.entity_id)
+        elif isinstance(value, Segment) and value.tier_id == tier.id:
+            segs.append(value)
+        elif isinstance(value, Speaker):
+            spks.append(value)
+        elif isinstance(value, Tag) and tag_visible(value, tier, _tier_role(wb, value.tier_id, roles)):
+            tags.append(value)
+        else:
+            continue
+        if change.author != username:
+            by[change.entity_id] = change.author
+    can_undo, can_redo = edits.can_undo_redo(wb.db, rec_id, target.scope)
+    return ChangeSet(tuple(segs), tuple(spks), tuple(tags), tuple(deleted), by, can_undo, can_redo, seq)
+
+
+def _tier_role(wb: Workbench, tier: str | None, cache: dict[str | None, TierRole | None]) -> TierRole | None:
+    """The role of a tier, read from the database once per ``cache`` (None without a tier)."""
+    if tier not in cache:
+        owner = MAPPERS["tier"].get(wb.db, tier) if tier else None
+        cache[tier] = owner.role if owner is not None else None
+    return cache[tier]
+
+
+# -- vocabularies and history ------------------------------------------------------------------
+def set_vocabulary(wb: Workbench, recording_id: str, kind: TagKind, entries: Sequence[VocabularyEntry],
+                   actor: str | None = None) -> Vocabulary:
+    """Replace the recording's project vocabulary for ``kind``; returns it as stored.
+
+    Raises:
+        AuthError: ``actor`` is a registered annotator (a project's taxonomy is a reviewer's call).
+    """
+    if actor is not None:
+        access.require_role(wb.db, actor, access.REVIEWER_ROLES, "change the project's vocabularies")
+    rec = wb.recording(recording_id)
+    repository.set_vocabulary(wb.db, Vocabulary(rec.project, kind, tuple(entries)))
+    return repository.get_vocabulary(wb.db, rec.project, kind)
+
+
+def history_batches(wb: Workbench, recording_id: str, limit: int = 100, viewer: str | None = None) -> list[BatchSummary]:
+    """The newest edit batches of a recording (who, when, what, how many changes), newest first.
+
+    With a ``viewer``, only the batches of versions they may see (an annotator sees the shared
+    copy's history and their own, never another annotator's or gold's).
+    """
+    rec_id = wb.recording(recording_id).id
+    rows = history.batches(wb.db, rec_id, limit)
+    if viewer is None:
+        return rows
+    scopes = {b.scope for b in rows}
+    tiers = {s: MAPPERS["tier"].get(wb.db, s) for s in scopes if s}
+    readable = {t.id for t in access.readable_tiers(wb.db, viewer, rec_id, [t for t in tiers.values() if t])}
+    shared_ok = bool(access.readable_tiers(wb.db, viewer, rec_id, [t for t in repository.get_tiers(wb.db, rec_id)
+                                                                   if t.role == TierRole.WORK]))
+    return [b for b in rows if (b.scope in readable) or (not b.scope and shared_ok)]
