@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 
 from audiolab.cli import add_db_arg, workbench
 from audiolab.export import FORMATS, importable_formats
@@ -87,21 +88,25 @@ def _options(args: argparse.Namespace, **extra: object):  # noqa: ANN202 - Expor
 def cmd_export(args: argparse.Namespace) -> int:
     from audiolab.cli.progress import progress_bar
     from audiolab.errors import ValidationError
-    from audiolab.services.exporting import export_all, export_recording
+    from audiolab.services.exporting import LeftOut, export_all, export_recording
 
     opts = _options(args, speaker_prefix=args.speaker_prefix, wrap=args.wrap, sanitize_labels=args.sanitize_labels,
                     uem=args.uem, clips_dir=args.clips, include_words=not args.no_words)
     wb = workbench(args)
+    left_out = LeftOut(args.format)
     if args.all:
         if args.recording:
             raise ValidationError("give either RECORDING or --all, not both")
         with progress_bar(f"export {args.format}") as cb:
-            paths = export_all(wb, args.format, args.output, opts, args.project, cb)
+            paths = export_all(wb, args.format, args.output, opts, args.project, cb, left_out=left_out)
         print(f"wrote {len(paths)} files to {args.output}")
-        return 0
-    if not args.recording:
-        raise ValidationError("give a RECORDING to export (or --all)")
-    print(export_recording(wb, args.recording, args.format, args.output, opts))
+    else:
+        if not args.recording:
+            raise ValidationError("give a RECORDING to export (or --all)")
+        print(export_recording(wb, args.recording, args.format, args.output, opts, left_out=left_out))
+    note = left_out.note()  # what the version holds and this format does not carry
+    if note:
+        print(note, file=sys.stderr)
     return 0
 
 

@@ -2,8 +2,9 @@
 
 Columns: ``id, start, end`` (seconds in the export's clock), ``start_tc, end_tc`` (timecode, empty
 without a frame rate), ``speaker, text, status, origin, emotion, sound_events``. Emotions are the
-labels of emotion tags attached to the segment; sound events the labels of sound-event tags that
-overlap it. Standard CSV quoting (RFC 4180), UTF-8.
+labels of the exported version's emotion tags attached to the segment; sound events the labels of
+its sound-event tags that overlap it (``;``-separated). Tags on no segment, and tag times, are not
+part of the format. Standard CSV quoting (RFC 4180), UTF-8.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import csv
 import io
 from collections.abc import Iterator
 
-from audiolab.core.model import TagKind, Transcript
+from audiolab.core.model import Transcript
 from audiolab.export.options import ExportOptions, TimeMap
-from audiolab.export.records import iter_segments, overlap_index, seconds
+from audiolab.export.records import iter_segments, seconds, segment_tags
 
 EXTENSION = ".csv"
 COLUMNS = ("id", "start", "end", "start_tc", "end_tc", "speaker", "text", "status", "origin", "emotion", "sound_events")
@@ -22,11 +23,7 @@ COLUMNS = ("id", "start", "end", "start_tc", "end_tc", "speaker", "text", "statu
 
 def iter_rows(t: Transcript, opts: ExportOptions) -> Iterator[dict[str, str]]:
     tmap = TimeMap(t.recording, opts)
-    emotions: dict[str, list[str]] = {}
-    for tag in t.tags_of(TagKind.EMOTION):
-        if tag.segment_id:
-            emotions.setdefault(tag.segment_id, []).append(tag.label)
-    events = overlap_index(t.tags_of(TagKind.SOUND_EVENT))
+    emotions, events = segment_tags(t, opts)
     for rec in iter_segments(t, opts, tmap):
         seg = rec.segment
         tc = tmap.clock is not None

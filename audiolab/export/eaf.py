@@ -9,6 +9,14 @@ controlled vocabulary. Sound events go to a time-aligned tier ``sound events`` w
 vocabulary; emotion tags not attached to a segment to a tier ``emotions``. Overlapping annotations
 of one tier (not allowed in ELAN) go to lanes ``<name> [2]`` with their own dependents.
 
+What ELAN cannot hold is refused, never dropped: a segment's words go on its ``Included_In`` word
+tier as :func:`~audiolab.export.records.tier_words` lays them out (time order, timing noise of up
+to 20 ms, a frame when snapping, trimmed); words that overlap or leave their segment by more are
+refused naming the segment (``--no-words`` leaves words out). The emotion tier holds one emotion
+per segment (a symbolic association takes its parent's time), so a segment carrying two emotions
+is refused naming the segment and the labels. An emotion of the version attached to a segment
+that is not exported goes to ``emotions`` with the free-standing ones.
+
 The recording is linked as the media (``MEDIA_DESCRIPTOR``); its ``TIME_ORIGIN`` is the media
 position of annotation time 0: 0 in media time, the video's start offset in video time (when
 positive). The start timecode, frame rate and recording id are written as header properties.
@@ -40,7 +48,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from audiolab.core.model import TagKind, Transcript, Vocabulary
-from audiolab.errors import ImportFormatError
+from audiolab.errors import ImportFormatError, ValidationError
 from audiolab.export.options import ExportOptions, TimeMap
 from audiolab.export.reading import (
     ImportedDoc,
@@ -54,7 +62,20 @@ from audiolab.export.reading import (
     line_of,
     unlaned,
 )
-from audiolab.export.records import SegmentRecord, iter_segments, iter_tags, lane_name, lanes, one_line
+from audiolab.export.records import (
+    SegmentRecord,
+    TagRecord,
+    check_tier_names,
+    iter_segments,
+    iter_tags,
+    lane_name,
+    lanes,
+    one_line,
+    seconds,
+    tier_words,
+    where,
+    word_slack_ms,
+)
 
 EXTENSION = ".eaf"
 NO_SPEAKER = "(no speaker)"
@@ -137,13 +158,17 @@ def build(t: Transcript, opts: ExportOptions):  # noqa: ANN201 - pympi Eaf
             "LINGUISTIC_TYPE_ID": ling, "TIME_ALIGNABLE": "true", "GRAPHIC_REFERENCES": "false",
             "CONTROLLED_VOCABULARY_REF": cv})
     # Speakers.
-    emotion_of: dict[str, str] = {}
-    for tag in t.tags_of(TagKind.EMOTION):
-        if tag.segment_id:
-            emotion_of.setdefault(tag.segment_id, tag.label)
     by_speaker: dict[str, list[SegmentRecord]] = {}
-    for rec in iter_segments(t, opts, tmap):
+    records = list(iter_segments(t, opts, tmap))
+    for rec in records:
         by_speaker.setdefault(rec.speaker or NO_SPEAKER, []).append(rec)
+    check_tier_names({r.speaker for r in records if r.speaker}, "EAF", (NO_SPEAKER, EVENTS_TIER, EMOTIONS_TIER),
+                     (WORDS_SUFFIX, EMOTION_SUFFIX))
+    emotions = list(iter_tags(t, opts, TagKind.EMOTION, tmap))
+    exported = {rec.segment.id for rec in records}
+    emotion_of = _emotion_of_segments(records, [r for r in emotions if r.tag.segment_id in exported],
+                                      opts.include_emotions)
+    slack = word_slack_ms(tmap)
     for name in sorted(by_speaker):
         for i, lane in enumerate(lanes(by_speaker[name], lambda r: (r.start_ms, r.end_ms))):
             tier = lane_name(name, i)
@@ -161,12 +186,8 @@ def build(t: Transcript, opts: ExportOptions):  # noqa: ANN201 - pympi Eaf
                 seg_aid = f"a{eaf.maxaid}"  # the id pympi just gave this annotation
                 if has_words:
                     # Words stay inside their segment (Included_In), in time order, never overlapping.
-                    last = rec.start_ms
-                    for w in sorted(rec.words, key=lambda w: w.start_ms):
-                        a, b = max(w.start_ms, last, rec.start_ms), min(w.end_ms, rec.end_ms)
-                        if b > a:
-                            _add_word(eaf, words_tier, a, b, one_line(w.text))
-                            last = b
+                    for w in tier_words(rec, "EAF", slack, _WORDS_HOLD):
+                        _add_word(eaf, words_tier, w.start_ms, w.end_ms, one_line(w.text))
                 if has_emo and rec.segment.id in emotion_of:
                     # A symbolic association to the segment's annotation (what add_ref_annotation
                     # does, without its linear search for the parent by time).
@@ -176,7 +197,8 @@ def build(t: Transcript, opts: ExportOptions):  # noqa: ANN201 - pympi Eaf
     # Sound events and free-standing emotion regions.
     for kind, base, ling, on in ((TagKind.SOUND_EVENT, EVENTS_TIER, "sound_event", opts.include_events),
                                  (TagKind.EMOTION, EMOTIONS_TIER, "emotion_region", opts.include_emotions)):
-        items = [r for r in iter_tags(t, opts, kind, tmap) if kind != TagKind.EMOTION or not r.tag.segment_id]
+        items = (list(iter_tags(t, opts, kind, tmap)) if kind == TagKind.SOUND_EVENT
+                 else [r for r in emotions if r.tag.segment_id not in exported])
         if not on or not items:
             continue
         for i, lane in enumerate(lanes(items, lambda r: (r.start_ms, r.end_ms))):
@@ -185,6 +207,34 @@ def build(t: Transcript, opts: ExportOptions):  # noqa: ANN201 - pympi Eaf
             for r in lane:
                 eaf.add_annotation(tier, r.start_ms, r.end_ms, r.label)
     return eaf
+
+
+_WORDS_HOLD = "ELAN's word tier (Included_In) holds a segment's words one after another, inside the segment"
+
+
+def _emotion_of_segments(records: list[SegmentRecord], attached: list[TagRecord], on: bool) -> dict[str, str]:
+    """The emotion label of each segment that has one (the symbolic association's value).
+
+    Raises:
+        ValidationError: a segment has two or more emotions (ELAN's emotion tier holds one per
+            segment), naming the segment and the labels.
+    """
+    by_segment: dict[str, list[TagRecord]] = {}
+    for r in attached:
+        by_segment.setdefault(r.tag.segment_id or "", []).append(r)
+    if not on:
+        return {}
+    for rec in records:
+        tags = by_segment.get(rec.segment.id, [])
+        if len(tags) > 1:
+            spans = sorted((x.tag.span for x in tags))
+            overlap = any(a.overlaps(b) for a, b in zip(spans, spans[1:]))
+            labels = ", ".join(f"{x.label} {seconds(x.tag.span.start_ms)}-{seconds(x.tag.span.end_ms)} s" for x in tags)
+            raise ValidationError(
+                f"EAF: {where(rec)} has {len(tags)} emotions ({labels}){' that overlap in time' if overlap else ''}; "
+                "ELAN's emotion tier holds one emotion per segment (a symbolic association on the segment). "
+                "Delete all but one of them, or export to textgrid, labelstudio or json, which hold them all")
+    return {seg_id: tags[0].label for seg_id, tags in by_segment.items()}
 
 
 # Characters XML 1.0 does not allow (section 2.2): dropped from every text and attribute value.

@@ -1,7 +1,8 @@
 """JSONL manifest: one line per segment, for training sets.
 
 Each line: ``audio_filepath, offset, duration`` (seconds into the audio), ``text, speaker, tags``
-(emotion and sound-event labels of the segment), ``file_name`` and ``id``. It reads as a NeMo
+(labels of the exported version's emotions on the segment and of its sound events overlapping it;
+tags on no segment and tag times are not part of the format), ``file_name`` and ``id``. It reads as a NeMo
 manifest (``audio_filepath``/``offset``/``duration``/``text``) and, as ``metadata.jsonl`` beside the
 audio, as a Hugging Face ``audiofolder`` (``file_name`` is relative to the manifest's folder when written to a file).
 
@@ -18,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from audiolab.core.model import TagKind, Transcript
+from audiolab.core.model import Transcript
 from audiolab.export.options import ExportOptions
-from audiolab.export.records import iter_segments, one_line, overlap_index
+from audiolab.export.records import iter_segments, one_line, segment_tags
 
 EXTENSION = ".jsonl"
 
@@ -33,11 +34,7 @@ def _media_opts(opts: ExportOptions) -> ExportOptions:
 
 def iter_items(t: Transcript, opts: ExportOptions, out_dir: Path | None = None) -> Iterator[dict[str, Any]]:
     audio = opts.audio_path or t.recording.path
-    emotions: dict[str, list[str]] = {}
-    for tag in t.tags_of(TagKind.EMOTION):
-        if tag.segment_id:
-            emotions.setdefault(tag.segment_id, []).append(tag.label)
-    events = overlap_index(t.tags_of(TagKind.SOUND_EVENT))
+    emotions, events = segment_tags(t, opts)
     for rec in iter_segments(t, _media_opts(opts)):
         seg = rec.segment
         path, offset = audio, rec.start_ms / 1000

@@ -7,15 +7,19 @@ for an audio labeling config like::
       <Audio name="audio" value="$audio"/>
       <Labels name="speaker" toName="audio"> <Label value="Alice"/> ... </Labels>
       <TextArea name="transcription" toName="audio" perRegion="true"/>
-      <Choices name="emotion" toName="audio" perRegion="true"> ... </Choices>
+      <Choices name="emotion" toName="audio" perRegion="true" choice="multiple"> ... </Choices>
       <Labels name="sound_event" toName="audio"> ... </Labels>
+      <Labels name="emotion_region" toName="audio"> ... </Labels>
     </View>
 
 Each segment is one region id carrying a ``labels`` result (the speaker), a ``textarea`` result
-(the text) and, when the segment has an emotion tag, a ``choices`` result. Sound events are
-regions of their own under ``sound_event``. Times are seconds (Label Studio's ``start``/``end``).
+(the text) and, when the segment has emotion tags, a ``choices`` result with all of their labels
+(a region's choice takes the region's time). Sound events are regions of their own under
+``sound_event``, and so are emotions not attached to an exported segment, under
+``emotion_region``. Times are seconds (Label Studio's ``start``/``end``).
 :func:`label_config` builds the matching config. :func:`parse` reads Label Studio's JSON export
-(``annotations``, falling back to ``predictions``) back into segments.
+(``annotations``, falling back to ``predictions``) back into segments. Only the exported
+version's tags are written.
 """
 
 from __future__ import annotations
@@ -40,13 +44,18 @@ def _value(start_ms: int, end_ms: int, **extra: Any) -> dict[str, Any]:
 
 def task(t: Transcript, opts: ExportOptions) -> dict[str, Any]:
     duration = t.recording.duration_ms / 1000
-    emotions: dict[str, str] = {}
-    for tag in t.tags_of(TagKind.EMOTION):
-        if tag.segment_id:
-            emotions.setdefault(tag.segment_id, tag.label)
+    records = list(iter_segments(t, opts))
+    exported = {rec.segment.id for rec in records}
+    emotions: dict[str, list[str]] = {}
+    free_emotions = []
+    for em in (iter_tags(t, opts, TagKind.EMOTION) if opts.include_emotions else ()):
+        if em.tag.segment_id in exported:
+            emotions.setdefault(em.tag.segment_id or "", []).append(em.label)
+        else:
+            free_emotions.append(em)
     results: list[dict[str, Any]] = []
     common = {"to_name": "audio", "origin": "prediction", "original_length": duration}
-    for rec in iter_segments(t, opts):
+    for rec in records:
         rid = rec.segment.id
         label = rec.speaker or "unknown"
         results.append({"id": rid, "from_name": "speaker", "type": "labels", **common,
@@ -55,11 +64,14 @@ def task(t: Transcript, opts: ExportOptions) -> dict[str, Any]:
                         "value": _value(rec.start_ms, rec.end_ms, text=[one_line(rec.text)])})
         if rid in emotions:
             results.append({"id": rid, "from_name": "emotion", "type": "choices", **common,
-                            "value": _value(rec.start_ms, rec.end_ms, choices=[emotions[rid]])})
+                            "value": _value(rec.start_ms, rec.end_ms, choices=emotions[rid])})
     if opts.include_events:
         for ev in iter_tags(t, opts, TagKind.SOUND_EVENT):
             results.append({"id": ev.tag.id, "from_name": "sound_event", "type": "labels", **common,
                             "value": _value(ev.start_ms, ev.end_ms, labels=[ev.label])})
+    for em in free_emotions:
+        results.append({"id": em.tag.id, "from_name": "emotion_region", "type": "labels", **common,
+                        "value": _value(em.start_ms, em.end_ms, labels=[em.label])})
     return {
         "data": {"audio": opts.audio_path or t.recording.path, "recording_id": t.recording.id},
         "predictions": [{"model_version": MODEL_VERSION, "result": results}],
@@ -78,8 +90,10 @@ def label_config(t: Transcript) -> str:
     return ('<View><Audio name="audio" value="$audio"/>'
             f'<Labels name="speaker" toName="audio">{items("Label", speakers)}</Labels>'
             '<TextArea name="transcription" toName="audio" perRegion="true" editable="true"/>'
-            f'<Choices name="emotion" toName="audio" perRegion="true">{items("Choice", emotions)}</Choices>'
-            f'<Labels name="sound_event" toName="audio">{items("Label", events)}</Labels></View>')
+            f'<Choices name="emotion" toName="audio" perRegion="true" choice="multiple">{items("Choice", emotions)}'
+            '</Choices>'
+            f'<Labels name="sound_event" toName="audio">{items("Label", events)}</Labels>'
+            f'<Labels name="emotion_region" toName="audio">{items("Label", emotions)}</Labels></View>')
 
 
 def dumps(t: Transcript, opts: ExportOptions) -> str:
@@ -92,8 +106,9 @@ def parse(path: str | Path, text: str, options: ReadOptions | None = None) -> Im
     """A Label Studio JSON export (or tasks with predictions): regions -> segments.
 
     Takes the task's latest non-cancelled annotation, else its first prediction. Results sharing
-    a region id are one segment: ``labels`` (speaker; ``sound_event`` labels become tags),
-    ``textarea`` (text), ``choices`` from ``emotion`` (an emotion tag on the segment).
+    a region id are one segment: ``labels`` (speaker; ``sound_event`` and ``emotion_region``
+    labels become tags of their own), ``textarea`` (text), ``choices`` from ``emotion`` (an
+    emotion tag on the segment for each choice).
 
     Args:
         path: the file (named in errors).
@@ -135,19 +150,23 @@ def parse(path: str | Path, text: str, options: ReadOptions | None = None) -> Im
         reg = regions.setdefault(rid, {"start": a, "end": b})
         if typ == "labels":
             labels = v.get("labels") or []
-            key = "event" if r.get("from_name") == "sound_event" else "speaker"
+            key = {"sound_event": "event", "emotion_region": "free_emotion"}.get(r.get("from_name"), "speaker")
             reg[key] = str(labels[0]) if labels else ""
         elif typ == "textarea":
             reg["text"] = " ".join(str(x) for x in (v.get("text") or []))
         elif typ == "choices" and r.get("from_name") == "emotion":
-            reg["emotion"] = str((v.get("choices") or [""])[0])
+            reg["emotions"] = [str(x) for x in (v.get("choices") or [])]
     for reg in sorted(regions.values(), key=lambda x: (x["start"], x["end"])):
         if "event" in reg:
             doc.tags.append(ImportedTag(TagKind.SOUND_EVENT, reg["start"], reg["end"], reg["event"]))
             continue
+        if "free_emotion" in reg:
+            doc.tags.append(ImportedTag(TagKind.EMOTION, reg["start"], reg["end"], reg["free_emotion"]))
+            continue
         spk = reg.get("speaker")
         doc.segments.append(ImportedSegment(reg["start"], reg["end"], " ".join(reg.get("text", "").split()),
                                             None if spk in (None, "", "unknown") else spk))
-        if reg.get("emotion"):
-            doc.tags.append(ImportedTag(TagKind.EMOTION, reg["start"], reg["end"], reg["emotion"], len(doc.segments) - 1))
+        for label in reg.get("emotions", []):
+            if label:
+                doc.tags.append(ImportedTag(TagKind.EMOTION, reg["start"], reg["end"], label, len(doc.segments) - 1))
     return doc

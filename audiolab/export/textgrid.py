@@ -2,10 +2,21 @@
 
 Tiers, in order: for each speaker (by display name; ``(no speaker)`` for unattributed
 segments) an interval tier ``<name>`` with the segments' text and ``<name> - words`` with the
-timed words; then ``sound events`` and ``emotions``. Interval tiers cannot overlap, so
-overlapping intervals of one tier go to extra lanes ``<name> [2]``, ``<name> [3]`` (:func:`parse`
-folds lanes back). Gaps are filled with empty intervals, as Praat expects; the
-TextGrid spans 0 to the end of the recording (in the export's clock).
+timed words; then ``sound events`` and ``emotions`` (every emotion at its own time, those on a
+segment included: :func:`parse` attaches an emotion that coincides with a segment). Interval
+tiers cannot overlap, so overlapping intervals of one tier go to extra lanes ``<name> [2]``,
+``<name> [3]`` (:func:`parse` folds lanes back). Gaps are filled with empty intervals, as Praat
+expects; the TextGrid spans 0 to the end of the recording (in the export's clock). A segment
+without text is an empty interval, which Praat and every reader take for a gap: the registry
+lists TextGrid as not holding such segments.
+
+Words follow their segment's lane: ``<name> - words [k]`` holds the words of the segments in
+``<name> [k]``, so words never get a lane of their own. Within a segment they are laid out by
+:func:`~audiolab.export.records.tier_words`: in time order, word-timing noise of up to 20 ms (a
+frame when snapping) trimmed (a word that overlaps the previous one by a few ms starts where the
+previous one ends; one a few ms past the segment is cut at its boundary), every word kept; words that
+overlap or leave their segment by more are refused, naming the segment (export with
+``include_words=False``, ``--no-words``, to leave words out).
 """
 
 from __future__ import annotations
@@ -30,7 +41,17 @@ from audiolab.export.reading import (
     seconds_ms,
     unlaned,
 )
-from audiolab.export.records import iter_segments, iter_tags, lane_name, lanes, one_line
+from audiolab.export.records import (
+    SegmentRecord,
+    check_tier_names,
+    iter_segments,
+    iter_tags,
+    lane_name,
+    lanes,
+    one_line,
+    tier_words,
+    word_slack_ms,
+)
 
 EXTENSION = ".TextGrid"
 NO_SPEAKER = "(no speaker)"
@@ -39,22 +60,29 @@ EVENTS_TIER = "sound events"
 EMOTIONS_TIER = "emotions"
 
 Interval = tuple[int, int, str]
+_WORDS_HOLD = "a TextGrid word tier holds a segment's words one after another, inside the segment"
 
 
 def iter_tiers(t: Transcript, opts: ExportOptions) -> Iterator[tuple[str, list[Interval]]]:
     """(tier name, intervals in ms) for every tier to write."""
     tmap = TimeMap(t.recording, opts)
-    segs: dict[str, list[Interval]] = {}
-    words: dict[str, list[Interval]] = {}
+    slack = word_slack_ms(tmap)
+    by_speaker: dict[str, list[SegmentRecord]] = {}
     for rec in iter_segments(t, opts, tmap):
-        name = rec.speaker or NO_SPEAKER
-        segs.setdefault(name, []).append((rec.start_ms, rec.end_ms, one_line(rec.text)))
-        for w in rec.words:
-            words.setdefault(name, []).append((w.start_ms, w.end_ms, one_line(w.text)))
-    for name in sorted(segs):
-        yield from _laned(name, segs[name])
-        if opts.include_words and words.get(name):
-            yield from _laned(name + WORDS_SUFFIX, words[name])
+        by_speaker.setdefault(rec.speaker or NO_SPEAKER, []).append(rec)
+    check_tier_names({r.speaker for recs in by_speaker.values() for r in recs if r.speaker}, "TextGrid",
+                     (NO_SPEAKER, EVENTS_TIER, EMOTIONS_TIER), (WORDS_SUFFIX,))
+    for name in sorted(by_speaker):
+        seg_lanes = lanes(by_speaker[name], lambda r: (r.start_ms, r.end_ms))
+        for i, lane in enumerate(seg_lanes):
+            yield lane_name(name, i), [(r.start_ms, r.end_ms, one_line(r.text)) for r in lane]
+        if not opts.include_words:
+            continue
+        for i, lane in enumerate(seg_lanes):
+            words = [(w.start_ms, w.end_ms, one_line(w.text)) for r in lane
+                     for w in tier_words(r, "TextGrid", slack, _WORDS_HOLD)]
+            if words:
+                yield lane_name(name + WORDS_SUFFIX, i), words
     for kind, tier_name, on in ((TagKind.SOUND_EVENT, EVENTS_TIER, opts.include_events),
                                 (TagKind.EMOTION, EMOTIONS_TIER, opts.include_emotions)):
         items = [(r.start_ms, r.end_ms, r.label) for r in iter_tags(t, opts, kind, tmap)]

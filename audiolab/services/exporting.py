@@ -35,14 +35,15 @@ from audiolab.core.model import (
 )
 from audiolab.errors import ImportFormatError, ValidationError
 from audiolab.export import FORMATS, ExportOptions, FormatInfo, ReadOptions, format_info, read_file, write_transcript
+from audiolab.export.coverage import LeftOut
 from audiolab.export.options import TimeMap
 from audiolab.export.reading import ImportedDoc, to_media_time
-from audiolab.services import Workbench
+from audiolab.services import Workbench, access
 from audiolab.services.media_check import verify_media
 from audiolab.storage import repository
 from audiolab.storage.edits import Change
 
-__all__ = ["FORMATS", "FormatInfo", "ImportResult", "export_all", "export_recording", "format_choices", "import_file"]
+__all__ = ["FORMATS", "FormatInfo", "ImportResult", "LeftOut", "export_all", "export_recording", "format_choices", "import_file"]
 
 Progress = Callable[[int, int, str], None]
 ImportAs = Literal["draft", "reference"]
@@ -66,23 +67,39 @@ def _with_vocabularies(wb: Workbench, t: Transcript, options: ExportOptions | No
 
 
 def export_recording(wb: Workbench, recording_id: str, fmt: str, out_path: str | os.PathLike[str],
-                     options: ExportOptions | None = None) -> Path:
+                     options: ExportOptions | None = None, actor: str | None = None, *,
+                     left_out: LeftOut | None = None) -> Path:
     """Export one stored recording; ``out_path`` may be a folder. Returns the file written.
 
+    Args:
+        left_out: where to count what of the version the format does not carry by design
+            (its :meth:`~audiolab.export.coverage.LeftOut.note` says it in one line).
+
     Raises:
+        AuthError: ``actor`` is a registered annotator (a delivery is a reviewer's or manager's).
         MediaError: the media file changed since ingest, so the stored times may not fit it.
+        ValidationError: the version holds what the format cannot (the message names what and
+            where); nothing is written.
     """
+    if actor is not None:
+        access.require_role(wb.db, actor, access.REVIEWER_ROLES, "export recordings")
     t = wb.transcript(recording_id)
     verify_media(wb, t.recording)
-    return write_transcript(t, fmt, out_path, _with_vocabularies(wb, t, options))
+    opts = _with_vocabularies(wb, t, options)
+    path = write_transcript(t, fmt, out_path, opts)
+    if left_out is not None:
+        left_out.add(t, opts)
+    return path
 
 
 def export_all(wb: Workbench, fmt: str, out_dir: str | os.PathLike[str], options: ExportOptions | None = None,
-               project: str | None = None, progress: Progress | None = None) -> list[Path]:
+               project: str | None = None, progress: Progress | None = None, *,
+               left_out: LeftOut | None = None) -> list[Path]:
     """Export every recording (of a project) into a folder, one file each.
 
     Files are named after the media file's stem; when two recordings share a stem, the
-    recording id is added (``talk.3f2a9c1b0d4e.srt``).
+    recording id is added (``talk.3f2a9c1b0d4e.srt``). ``left_out`` adds up what the format
+    leaves out of every recording.
     """
     info = format_info(fmt)
     out = Path(out_dir)
@@ -94,7 +111,8 @@ def export_all(wb: Workbench, fmt: str, out_dir: str | os.PathLike[str], options
         if progress:
             progress(i, len(recs), Path(rec.path).name)
         stem = stems[i] if stems.count(stems[i]) == 1 else f"{stems[i]}.{rec.id}"
-        written.append(export_recording(wb, rec.id, fmt, out / f"{stem}{info.extension}", options))
+        written.append(export_recording(wb, rec.id, fmt, out / f"{stem}{info.extension}", options,
+                                        left_out=left_out))
     if progress:
         progress(len(recs), len(recs), "")
     return written
