@@ -66,3 +66,13 @@ def test_prelabel_and_export_of_a_truncated_file_fail_in_one_line_and_write_noth
     wb = Workbench(db_path)
     assert repository.get_runs(wb.db, rec.id) == []  # no run, no segments, status unchanged
     assert wb.transcript(rec.id).segments == () and wb.recording(rec.id).status.value == "new"
+
+
+def test_the_editor_refuses_to_open_a_changed_file(wb, ingested) -> None:
+    from audiolab.ui import editor_api
+
+    rec, media = ingested
+    assert editor_api.editor_state(wb, rec.id, "local")["recording"]["id"] == rec.id
+    media.write_bytes(media.read_bytes()[:1000])
+    with pytest.raises(MediaError, match="changed since ingest"):
+        editor_api.editor_state(wb, rec.id, "local")

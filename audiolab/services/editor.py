@@ -29,6 +29,7 @@ from audiolab.core.model import (
 )
 from audiolab.errors import AuthError, ConflictError, NotFoundError
 from audiolab.services import Workbench, access, review, waveform
+from audiolab.services.media_check import verify_media
 from audiolab.storage import edits, history, repository
 from audiolab.storage.history import BatchSummary
 from audiolab.storage.repository import MAPPERS
@@ -137,8 +138,13 @@ class EditorView:
 
 
 def editor_view(wb: Workbench, recording_id: str, username: str) -> EditorView:
-    """What ``username``'s editor shows; opening may create their independent copy."""
+    """What ``username``'s editor shows; opening may create their independent copy.
+
+    Raises:
+        MediaError: the media file changed since ingest (its annotations would not fit it).
+    """
     rec = wb.recording(recording_id)
+    verify_media(wb, rec)
     tier = working_tier(wb, rec.id, username)
     seq = history.latest_seq(wb.db, rec.id)  # before the read: see EditorView
     tr = wb.transcript(rec.id)

@@ -14,6 +14,7 @@ Review tab: an error a user can cause becomes ``{"ok": False, "message": ...}``.
 from __future__ import annotations
 
 import base64
+import math
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -142,7 +143,7 @@ def recording_of(payload: Any) -> str:
 def ms(payload: JSON, key: str) -> int:
     """``payload[key]`` as integer milliseconds (a float is rounded; a bool is refused)."""
     v = payload.get(key)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         raise ValidationError(f"'{key}' must be a number of milliseconds")
     return int(round(v))
 
