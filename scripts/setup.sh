@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything audiolab needs on a Debian/Ubuntu machine, idempotently:
 # Debian packages (ffmpeg, chromium for the browser tests, espeak-ng and sox for generated
-# test speech, nodejs for the editor's JavaScript unit tests), a virtualenv at .venv with a
+# test speech, nodejs for the editor's JavaScript unit tests, postgresql's server for the
+# PostgreSQL tests), a virtualenv at .venv with a
 # lean CPU torch, the package and its extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,9 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(ffmpeg chromium espeak-ng sox libsndfile1 fonts-dejavu-core)
 # Node.js runs the editor's JavaScript unit tests (node --test); any packaged node will do.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+# PostgreSQL's server binaries: the tests start a throwaway cluster (a team server may use any
+# reachable PostgreSQL; only the client library, psycopg, is a Python dependency).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || APT_PACKAGES+=(postgresql)
 TORCH_VERSION="${AUDIOLAB_TORCH_VERSION:-2.13.0}"
 
 missing=()

@@ -1,4 +1,7 @@
-"""Subprocess for test_crash: edits as fast as it can and prints an ACK after each stored edit."""
+"""Subprocess for test_crash: edits as fast as it can and prints an ACK after each stored edit.
+
+The database is a SQLite file or a ``postgresql://`` URL (``Workbench`` takes either).
+"""
 
 from __future__ import annotations
 

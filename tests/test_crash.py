@@ -1,4 +1,8 @@
-"""Durability: SIGKILL in the middle of a burst of edits loses nothing that was acknowledged."""
+"""Durability: SIGKILL in the middle of a burst of edits loses nothing that was acknowledged.
+
+On SQLite (the file after the writer died) and on PostgreSQL (the server after its client died
+mid-transaction: the open transaction is rolled back, everything committed stays).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from pathlib import Path
 from audiolab.storage.db import Database
 
 
-def test_sigkill_mid_burst_keeps_every_acknowledged_edit(tmp_path: Path, speech_wav: Path) -> None:
-    db_path = tmp_path / "crash.db"
+def test_sigkill_mid_burst_keeps_every_acknowledged_edit(any_db_path: Path | str, speech_wav: Path) -> None:
+    db_path = any_db_path
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("crash_worker.py")), str(db_path), str(speech_wav)],
                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
     assert proc.stdout is not None
@@ -43,3 +47,4 @@ def test_sigkill_mid_burst_keeps_every_acknowledged_edit(tmp_path: Path, speech_
         assert row["version"] in (version, version + 1)
         if row["version"] == version:
             assert row["text"] == f"edit {i}"
+    db.close()

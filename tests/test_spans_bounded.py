@@ -1,4 +1,7 @@
-"""Spans past the recording's end are refused on every path, and nothing is written for them."""
+"""Spans past the recording's end are refused on every path, and nothing is written for them.
+
+On SQLite and on PostgreSQL (``backend``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,11 @@ from audiolab.errors import ValidationError
 from audiolab.services import editing
 from audiolab.storage import edits, history
 from audiolab.storage.edits import Change
+
+
+@pytest.fixture
+def db_path(any_db_path):
+    return any_db_path
 
 
 @pytest.fixture
@@ -55,3 +63,16 @@ def test_the_edit_api_refuses_absurd_spans_whoever_calls_it(wb, rec) -> None:
     wb.apply(rec.id, [Change.create(near)], "import")
     assert _batches(wb, rec) == before + 1
     assert [s.span.end_ms for s in wb.transcript(rec.id).segments] == [rec.duration_ms + 400]
+
+
+def test_the_editor_api_refuses_absurd_numbers_in_one_message(wb, rec) -> None:
+    from audiolab.ui import editor_api
+
+    before = _batches(wb, rec)
+    for end in (1e30, 10**15, float("inf"), float("nan")):
+        r = editor_api.apply_action(wb, rec.id, "local", {"op": "create_segment", "start": 0, "end": end})
+        assert r["ok"] is False and ("after the recording" in r["message"] or "milliseconds" in r["message"]), r
+        r = editor_api.apply_action(wb, rec.id, "local", {"op": "add_tag", "kind": "sound_event", "label": "dog",
+                                                          "start": 0, "end": end})
+        assert r["ok"] is False, r
+    assert _batches(wb, rec) == before

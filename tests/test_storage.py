@@ -1,4 +1,7 @@
-"""Storage: migrations, constraints, the edit API with history, conflicts, undo/redo."""
+"""Storage: migrations, constraints, the edit API with history, conflicts, undo/redo.
+
+Every test runs on SQLite and on PostgreSQL (``backend``); SQLite-only checks say so.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,20 @@ from audiolab.storage import edits
 from audiolab.storage.db import Database
 from audiolab.storage.edits import Change
 from audiolab.storage.migrations import MIGRATIONS, migrate
+
+
+@pytest.fixture
+def db_path(any_db_path):
+    return any_db_path
+
+
+def integrity_error(db: Database) -> type[Exception]:
+    """What the engine raises for a broken constraint (passed through, unlike operational errors)."""
+    if db.dialect == "sqlite":
+        return sqlite3.IntegrityError
+    import psycopg
+
+    return psycopg.IntegrityError
 
 
 @pytest.fixture
@@ -36,15 +53,18 @@ def test_migrations_are_recorded_in_order_and_idempotent(db_path) -> None:
     db2 = Database(db_path)
     assert migrate(db2) == []  # re-opening applies nothing twice
     assert db2.query_one("SELECT COUNT(*) AS n FROM schema_migrations")["n"] == len(MIGRATIONS)
-    assert db2.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db2.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    if db2.dialect == "sqlite":
+        assert db2.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db2.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db2.integrity_ok()
+    db2.close()
 
 
 def test_database_enforces_start_before_end_and_foreign_keys(wb, rec) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_error(wb.db)):
         wb.db.execute("INSERT INTO segments (id, recording_id, tier_id, start_ms, end_ms, origin, status)"
                       " VALUES ('x', ?, ?, 500, 400, 'human', 'draft')", (rec.id, f"{rec.id}-transcript"))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_error(wb.db)):
         wb.db.execute("INSERT INTO segments (id, recording_id, tier_id, start_ms, end_ms, origin, status)"
                       " VALUES ('y', 'nope', 'nope', 0, 400, 'human', 'draft')")
 
@@ -78,7 +98,7 @@ def test_stale_edit_is_refused_and_nothing_is_written(wb, rec) -> None:
 def test_a_failing_change_rolls_back_the_whole_batch(wb, rec) -> None:
     good = _seg(rec, 0, 500)
     bad = dataclasses.replace(_seg(rec, 600, 900), tier_id="no-such-tier")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_error(wb.db)):
         wb.apply(rec.id, [Change.create(good), Change.create(bad)], "a")
     assert wb.transcript(rec.id).segments == ()
     assert edits.history(wb.db, rec.id) == []
@@ -154,7 +174,7 @@ def test_cli_undo_redo_and_history(wb, rec, capsys) -> None:
 
     seg = next(iter(wb.apply(rec.id, [Change.create(_seg(rec))], "a").values.values()))
     editing.set_text(wb, seg, "corrected text", "a")
-    db = str(wb.db.path)
+    db = str(getattr(wb.db, "url", wb.db.path))
     assert main(["undo", rec.id, "--db", db, "--author", "cli-user"]) == 0
     assert wb.transcript(rec.id).segments[0].text == "hello world"
     assert main(["redo", rec.id, "--db", db]) == 0

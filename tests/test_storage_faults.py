@@ -1,10 +1,16 @@
-"""Database faults give one clear line naming the file, never a traceback, and write nothing."""
+"""Database faults give one clear line naming the database, never a traceback, and write nothing.
+
+The file faults (corrupt, a folder, read-only, full disk) are SQLite's; a PostgreSQL server has its
+own (a read-only database, a writer blocked too long, a dropped connection), tested at the end.
+The unreachable server and the wrong password are in ``test_postgres.py``.
+"""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +19,7 @@ from audiolab.core.model import tier_id
 from audiolab.errors import StorageError
 from audiolab.services import Workbench, editing
 from audiolab.storage import history
+from audiolab.storage.db import Database
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -83,3 +90,64 @@ def test_a_full_disk_refuses_the_edit_whole(wb, speech_wav: Path) -> None:
     wb.db.execute("PRAGMA max_page_count = 1073741823")
     assert history.latest_seq(wb.db, rec.id) == seq
     assert wb.transcript(rec.id).segments == ()
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pg(postgres_url: str):
+    from audiolab.storage.migrations import migrate
+
+    db = Database(postgres_url)
+    migrate(db)
+    yield db
+    db.close()
+
+
+def test_a_read_only_server_database_is_listed_and_refuses_writes_in_one_line(postgres_server, postgres_url: str,
+                                                                              tmp_path: Path, speech_wav: Path) -> None:
+    assert _cli("ingest", "--db", postgres_url, str(speech_wav)).returncode == 0
+    postgres_server.admin(f"ALTER DATABASE {postgres_url.rsplit('/', 1)[1]} SET default_transaction_read_only = on")
+    listed = _cli("ls", "--db", postgres_url)
+    assert listed.returncode == 0 and "speech.wav" in listed.stdout, listed.stderr
+    other = tmp_path / "other.wav"
+    subprocess.run(["sox", str(speech_wav), str(other), "pad", "0", "0.5"], check=True)
+    proc = _cli("ingest", "--db", postgres_url, str(other))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{postgres_url}: the database is read-only" in proc.stdout + proc.stderr
+    peaks = list(Database(postgres_url).cache_dir.glob("peaks/*.peaks"))
+    assert len(peaks) == 1  # none left for the refused file
+
+
+def test_a_blocked_writer_gives_up_in_one_line(pg: Database, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audiolab.storage import postgres
+
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT", "300ms")
+    waiting = Database(postgres_url)
+    with pg.transaction():  # holds the write lock
+        t0 = time.monotonic()
+        with pytest.raises(StorageError, match="locked by another process; try again"), waiting.transaction():
+            waiting.execute("CREATE TABLE never (n INTEGER)")
+        assert time.monotonic() - t0 < 5
+    assert not waiting.table_exists("never")
+    with waiting.transaction():  # the same handle works once the lock is free
+        waiting.execute("CREATE TABLE later (n INTEGER)")
+    waiting.close()
+
+
+def test_a_dropped_connection_is_one_line_and_the_next_call_reconnects(pg: Database, postgres_server) -> None:
+    pid = pg.query_one("SELECT pg_backend_pid() AS pid")["pid"]
+    postgres_server.admin(f"SELECT pg_terminate_backend({pid})")
+    with pytest.raises(StorageError) as exc:
+        pg.query("SELECT 1 AS one")
+    assert pg.name in str(exc.value) and "\n" not in str(exc.value)
+    assert pg.query("SELECT 1 AS one") == [{"one": 1}]
+    # Dropped in the middle of a write transaction: one line, and nothing of it was written.
+    pg.execute("CREATE TABLE t (n INTEGER)")
+    with pytest.raises(StorageError, match="server closed the connection"), pg.transaction():
+        pg.execute("INSERT INTO t (n) VALUES (1)")
+        postgres_server.admin(f"SELECT pg_terminate_backend({pg.query_one('SELECT pg_backend_pid() AS p')['p']})")
+        pg.execute("INSERT INTO t (n) VALUES (2)")
+    assert pg.query("SELECT n FROM t") == []
+    assert pg.integrity_ok()

@@ -1,16 +1,19 @@
 """The connection layer: the only place that knows which SQL engine is underneath.
 
 SQLite is the default (one file, WAL, foreign keys on, ``synchronous=FULL`` so that an edit
-acknowledged to the user survives a crash or a power cut). All SQL elsewhere is written with
-``?`` placeholders and portable constructs (``ON CONFLICT``, no ``AUTOINCREMENT``, no
-``INSERT OR REPLACE``); this module translates placeholders and the few DDL tokens that differ, so a
-PostgreSQL connection can be slotted in here without touching the repository code.
+acknowledged to the user survives a crash or a power cut). A ``postgresql://`` URL instead of a
+file opens :class:`~audiolab.storage.postgres.PostgresDatabase` (a team server), chosen here by
+:class:`Database` itself so that callers only ever write ``Database(target)``; any other
+``scheme://`` is refused. All SQL elsewhere is written with ``?`` placeholders and portable
+constructs (``ON CONFLICT``, no ``AUTOINCREMENT``, no ``INSERT OR REPLACE``); the connection layer
+translates placeholders and the few DDL tokens that differ.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -36,13 +39,48 @@ def default_db_path() -> Path:
     return Path(user_data_dir("audiolab", appauthor=False)) / "audiolab.db"
 
 
-def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """``--db`` if given, else ``$AUDIOLAB_DB``, else the per-user default."""
-    if explicit:
-        return Path(explicit).expanduser()
-    env = os.environ.get(DB_ENV)
-    if env:
-        return Path(env).expanduser()
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")
+URL_SCHEMES = ("postgresql", "postgres")
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (fit for messages and logs).
+
+    >>> mask_url("postgresql://ann:s3cret@db.example:5433/audiolab?password=x&sslmode=require")
+    'postgresql://ann:***@db.example:5433/audiolab?password=***&sslmode=require'
+    """
+    url = re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
+
+
+def db_url_scheme(target: object) -> str | None:
+    """The scheme of a database URL (``postgresql``), or None for a file path.
+
+    Raises:
+        StorageError: a URL whose scheme is not a supported engine (``mysql://``, ``foo://``).
+    """
+    if not isinstance(target, str):
+        return None
+    m = _URL.match(target.strip())
+    if m is None:
+        return None
+    scheme = m.group(1).lower()
+    if scheme not in URL_SCHEMES:
+        raise StorageError(f"{mask_url(target.strip())}: unsupported database URL scheme '{scheme}' (give a SQLite "
+                           "file path, or postgresql://USER[:PASS]@HOST[:PORT]/NAME)")
+    return scheme
+
+
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path | str:
+    """``--db`` if given, else ``$AUDIOLAB_DB``, else the per-user default.
+
+    A file path comes back as a :class:`Path`, a ``postgresql://`` URL as the string itself.
+    """
+    for value in (explicit, os.environ.get(DB_ENV)):
+        if value:
+            if db_url_scheme(value) is not None:
+                return str(value).strip()
+            return Path(value).expanduser()
     return default_db_path()
 
 
@@ -87,10 +125,18 @@ class Database:
     :class:`~audiolab.services.Workbench` runs it), so this layer depends on nothing above it.
 
     Args:
-        path: the SQLite file (created with its folder if missing).
+        path: the SQLite file (created with its folder if missing), or a ``postgresql://`` URL,
+            which makes the instance a :class:`~audiolab.storage.postgres.PostgresDatabase`.
     """
 
     dialect = "sqlite"
+
+    def __new__(cls, path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Database:
+        if cls is Database and db_url_scheme(path) is not None:
+            from audiolab.storage.postgres import PostgresDatabase
+
+            return super().__new__(PostgresDatabase)
+        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -141,9 +187,17 @@ class Database:
         self._local = threading.local()
 
     @property
+    def name(self) -> str:
+        """The database as messages name it (the file; a server URL with its password masked)."""
+        return str(self.path)
+
+    @property
     def cache_dir(self) -> Path:
         """Folder beside the database for derived files (waveform peaks, playback proxies)."""
         return self.path.with_name(self.path.stem + ".cache")
+
+    def table_exists(self, table: str) -> bool:
+        return self.query_one("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)) is not None
 
     # -- SQL -------------------------------------------------------------------------------
     def sql(self, statement: str) -> str:

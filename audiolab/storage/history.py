@@ -72,7 +72,7 @@ def batches(db: Database, recording_id: str, limit: int = 100) -> list[BatchSumm
     """The newest edit batches of a recording (who, when, what, how many changes), newest first."""
     rows = db.query(
         "SELECT b.at, b.author, b.action, b.description, b.scope, COUNT(e.id) AS n FROM edit_batches b"
-        " LEFT JOIN edits e ON e.batch_id = b.id WHERE b.recording_id = ? GROUP BY b.id ORDER BY b.seq DESC LIMIT ?",
+        " LEFT JOIN edits e ON e.batch_id = b.id WHERE b.recording_id = ? GROUP BY b.seq ORDER BY b.seq DESC LIMIT ?",
         (recording_id, int(limit)))
     return [BatchSummary(r["at"], r["author"], r["action"], r["description"] or "", r["scope"] or "", r["n"])
             for r in rows]

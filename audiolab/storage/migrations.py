@@ -223,10 +223,11 @@ def migrate(db: Database) -> list[str]:
     """
     if _applied(db) == [name for name, _ in MIGRATIONS]:
         return []
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
-    )
+    with db.transaction():  # under the write lock: servers starting at once on a new database do not race
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
+        )
     applied_now: list[str] = []
     for position, (name, sql) in enumerate(MIGRATIONS, start=1):
         with db.transaction():
@@ -238,7 +239,7 @@ def migrate(db: Database) -> list[str]:
                         f"'{name}' in this version of audiolab; refusing to guess"
                     )
                 continue
-            for statement in _split(db.sql(sql)):
+            for statement in _split(sql):  # execute() translates each one
                 db.execute(statement)
             db.execute(
                 "INSERT INTO schema_migrations (position, name, applied_at) VALUES (?, ?, ?)",
@@ -249,8 +250,8 @@ def migrate(db: Database) -> list[str]:
 
 
 def _applied(db: Database) -> list[str]:
-    """The names of the migrations recorded in the database, in order (none for a new file)."""
-    if db.query_one("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") is None:
+    """The names of the migrations recorded in the database, in order (none for a new one)."""
+    if not db.table_exists("schema_migrations"):
         return []
     return [r["name"] for r in db.query("SELECT name FROM schema_migrations ORDER BY position")]
 

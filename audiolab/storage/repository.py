@@ -194,8 +194,10 @@ def get_recording(db: Database, recording_id: str) -> Recording:
     """Find a recording by id, by a unique id prefix, or by its path."""
     row = db.query_one("SELECT * FROM recordings WHERE id = ?", (recording_id,))
     if row is None:
-        rows = db.query("SELECT * FROM recordings WHERE id LIKE ? OR path = ? LIMIT 2",
-                        (recording_id.replace("%", "") + "%", recording_id))
+        # A prefix compared as text, not with LIKE: its wildcards and case rules differ by engine.
+        prefix = recording_id.lower()
+        rows = db.query("SELECT * FROM recordings WHERE substr(lower(id), 1, ?) = ? OR path = ? LIMIT 2",
+                        (len(prefix), prefix, recording_id))
         if len(rows) == 1:
             row = rows[0]
         elif len(rows) > 1:
