@@ -57,12 +57,18 @@ class TierRole(str, enum.Enum):
 
 
 class Origin(str, enum.Enum):
-    """Where a segment or tag came from."""
+    """Where a segment or tag came from.
+
+    ``machine`` is for tags only (the segments table refuses it): sound-event candidates and
+    label suggestions made by :mod:`audiolab.services.events`, proposals until a person
+    accepts them (which makes them ``human``).
+    """
 
     ASR = "asr"
     DIARIZATION = "diarization"
     HUMAN = "human"
     IMPORT = "import"
+    MACHINE = "machine"
 
 
 class SegmentStatus(str, enum.Enum):

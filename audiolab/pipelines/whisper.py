@@ -233,3 +233,33 @@ def transcribe_regions(audio: np.ndarray, regions: Sequence[Span], options: Tran
             words = tuple(dataclasses.replace(w, span=_shift(w.span, region.start_ms, region)) for w in seg.words)
             out.append(dataclasses.replace(seg, span=_shift(seg.span, region.start_ms, region), words=words))
     return tuple(out)
+
+
+def speech_regions(audio: np.ndarray, min_silence_ms: int = 300, pad_ms: int = 100,
+                   threshold: float = 0.5) -> tuple[Span, ...]:
+    """Where a signal holds speech, by the Silero VAD that faster-whisper ships (no ASR run).
+
+    Used where a recording has no stored segments to say where the voice is (sound-event
+    candidates look for sounds outside it). The pauses kept are shorter than faster-whisper's
+    transcription defaults (2 s, 400 ms padding), so a sound between two sentences stays outside.
+
+    Args:
+        audio: 16 kHz mono float32 signal.
+        min_silence_ms: a pause at least this long ends a speech region.
+        pad_ms: each region is widened by this much on both sides.
+        threshold: Silero's speech probability above which a chunk is speech.
+    """
+    _import()
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    audio = np.ascontiguousarray(audio, dtype=np.float32)
+    if audio.size == 0:
+        return ()
+    vad = VadOptions(threshold=threshold, min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms)
+    found = get_speech_timestamps(audio, vad)
+    total_ms = int(round(audio.size * 1000 / SAMPLE_RATE))
+    spans = []
+    for r in found:
+        start = min(_ms(r["start"] / SAMPLE_RATE), max(0, total_ms - 1))
+        spans.append(Span(start, max(start + 1, min(total_ms, _ms(r["end"] / SAMPLE_RATE)))))
+    return tuple(spans)
