@@ -198,3 +198,23 @@ def test_doctests_of_the_pipeline() -> None:
     from audiolab.pipelines import events
 
     assert doctest.testmod(events).failed == 0
+
+
+def test_proposals_stay_out_of_exports_until_accepted(wb, tmp_path: Path) -> None:
+    import json
+
+    from audiolab.services import events as ev
+    from audiolab.services.exporting import export_recording
+
+    rec = wb.ingest_file(shared_file("sound_events/esc50_2-100648-A-43_car_horn.wav")).recording
+    found = ev.detect_candidates(wb, rec.id)
+    assert found.candidates
+
+    def exported_tags() -> list:
+        out = export_recording(wb, rec.id, "json", tmp_path / "out.json")
+        return json.loads(out.read_text())["tags"]
+
+    assert exported_tags() == []
+    proposal = next(t for t in wb.transcript(rec.id).tags if ev.is_proposal(t))
+    ev.accept(wb, proposal, "ann", label="car_horn")
+    assert [t["label"] for t in exported_tags()] == ["car_horn"]

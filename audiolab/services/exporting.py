@@ -85,6 +85,9 @@ def export_recording(wb: Workbench, recording_id: str, fmt: str, out_path: str |
         access.require_role(wb.db, actor, access.REVIEWER_ROLES, "export recordings")
     t = wb.transcript(recording_id)
     verify_media(wb, t.recording)
+    # Machine proposals (sound-event candidates and suggestions) are not annotations until a
+    # person accepts them (services/events.py): they never leave in an export.
+    t = dataclasses.replace(t, tags=tuple(x for x in t.tags if x.origin != Origin.MACHINE))
     opts = _with_vocabularies(wb, t, options)
     path = write_transcript(t, fmt, out_path, opts)
     if left_out is not None:
