@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="DB", help="database file (default: $AUDIOLAB_DB, else a per-user data file)")
+    p.add_argument("--db", metavar="DB", help="database file, or a postgresql://USER@HOST[:PORT]/NAME URL "
+                   "(default: $AUDIOLAB_DB, else a per-user data file)")
 
 
 def workbench(args: argparse.Namespace):  # noqa: ANN201 - Workbench, imported lazily for a fast --help
