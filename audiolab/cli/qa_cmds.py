@@ -114,8 +114,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_arg(p)
     p.set_defaults(func=cmd_queue)
 
-    p = sub.add_parser("stats", help="per-annotator throughput, edits, agreement and gold scores")
-    p.add_argument("--project", default="default")
+    p = sub.add_parser("stats", help="per-annotator throughput, edits, agreement and gold scores; --models: "
+                                     "pre-labeling runs scored against the corrected versions",
+                       description="Per-annotator numbers of a project; with --models, every finished "
+                                   "pre-labeling run scored against its recording's corrected version (gold, "
+                                   "adjudicated, or the corrected working copy) and pooled per model and settings, "
+                                   "computed now from the stored history.")
+    p.add_argument("--project", help="the project (default: 'default'; with --models: every project)")
+    p.add_argument("--models", action="store_true", help="WER / DER / word-boundary error per model and settings")
+    p.add_argument("--collar", type=float, default=0.25, help="--models: DER collar in seconds (pyannote.metrics' definition)")
     p.add_argument("--json", action="store_true")
     add_db_arg(p)
     p.set_defaults(func=cmd_stats)
@@ -281,7 +288,9 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = _svc().annotator_stats(workbench(args), args.project)
+    if args.models:
+        return _model_stats(args)
+    stats = _svc().annotator_stats(workbench(args), args.project or "default")
     if args.json:
         print(json.dumps([dataclasses.asdict(s) for s in stats], indent=2))
         return 0
@@ -289,4 +298,34 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"{s.annotator:<16} {s.role:<10} {s.submitted}/{s.assignments} submitted  {s.audio_minutes:.1f} audio min  "
               f"{s.work_hours:.2f} h  throughput {_num(s.throughput)}  edited {s.segments_edited}  "
               f"gold WER {_pct(s.gold_wer)}")
+    return 0
+
+
+def _ms(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0f} ms"
+
+
+def _model_stats(args: argparse.Namespace) -> int:
+    from audiolab.qa import QaOptions
+    from audiolab.services.model_scores import model_scores
+
+    scores = model_scores(workbench(args), args.project, QaOptions(collar_s=args.collar))
+    if args.json:
+        print(json.dumps(scores.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if not scores.models:
+        print("no pre-labeling run has a corrected version to be scored against yet"
+              + (f" ({len(scores.waiting)} runs waiting)" if scores.waiting else ""))
+        return 0
+    print(f"pre-labeling runs against the corrected versions (DER collar {args.collar:g} s), best first")
+    for m in scores.models:
+        refs = ", ".join(f"{n} {k}" for k, n in sorted(m.references.items()))
+        print(f"{m.model}  [{m.label}]  {m.runs} runs on {m.recordings} recordings  WER {_pct(m.wer)}  "
+              f"DER {_pct(m.der)}  word boundary {_ms(m.word_boundary_ms)}  ({m.reference_words} words, "
+              f"{m.speech_s:.0f} s of speech; against {refs})")
+    for r in scores.runs:
+        print(f"  run {r.run_id} on {r.recording_id} vs {r.reference}: WER {_pct(r.wer)}  DER {_pct(r.der)}  "
+              f"word boundary {_ms(r.word_boundary_ms)}  {r.drafts} drafts{'  partial' if r.partial else ''}")
+    if scores.waiting:
+        print(f"{len(scores.waiting)} runs wait for a corrected version of their recording")
     return 0
