@@ -3,7 +3,7 @@
 A vendor or a client often has the words already (a script, minutes, a human transcript) but no
 times. :func:`align_transcript` reads the text (one turn per line, an optional ``NAME:`` prefix
 naming the speaker), places its words in the audio window by window with the Whisper model
-(:func:`audiolab.pipelines.align.align_long`, reading the media forward so memory does not grow
+(:func:`audiolab.pipelines.align_long.align_long`, reading the media forward so memory does not grow
 with length) and stores one segment per line, with timed words and the named speakers, as **one
 undoable batch** in the recording's shared working tier.
 
@@ -31,7 +31,8 @@ from typing import Any
 
 from audiolab.core.model import Origin, Segment, SegmentStatus, Speaker, Span, Word, new_id, speaker_color, tier_id
 from audiolab.errors import NotFoundError, ValidationError
-from audiolab.pipelines.align import AlignOptions, align_long
+from audiolab.pipelines.align import AlignOptions
+from audiolab.pipelines.align_long import align_long
 from audiolab.storage import repository
 from audiolab.storage.edits import Change
 from audiolab.storage.repository import MAPPERS

@@ -29,7 +29,8 @@ from typing import Any
 
 from audiolab.core.model import Segment, Span, TierRole, Word
 from audiolab.errors import ConflictError, ValidationError
-from audiolab.pipelines.align import AlignOptions, align_long, align_words, tighten
+from audiolab.pipelines.align import AlignOptions, align_words, tighten
+from audiolab.pipelines.align_long import align_long
 from audiolab.storage import repository
 from audiolab.storage.edits import Change
 from audiolab.storage.repository import MAPPERS
