@@ -289,10 +289,12 @@ def test_unsaved_text_survives_a_lost_connection_and_a_reload(app, browser):
     page.reload()
     page.wait_for_function("window.audiolabEditor && window.audiolabEditor.view.ready", timeout=20000)
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('audiolab.unsaved.')).length") == 0
-    # typed then discarded with Esc: not kept either
+    # typed then discarded with Esc (it asks first: a second Esc discards): not kept either
     click_row(page, "seg012")
     page.keyboard.press("Enter")
     page.fill(".al-edit", "never mind")
+    page.keyboard.press("Escape")
+    assert page.locator(".al-edit").count() == 1  # not discarded yet
     page.keyboard.press("Escape")
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('audiolab.unsaved.')).length") == 0
     assert seg(wb, "seg012").text == "Words typed while offline."

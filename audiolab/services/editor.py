@@ -27,7 +27,7 @@ from audiolab.core.model import (
     VocabularyEntry,
     tier_id,
 )
-from audiolab.errors import AuthError, ConflictError, NotFoundError
+from audiolab.errors import AuthError, ConflictError, NotFoundError, ValidationError
 from audiolab.services import Workbench, access, review, waveform
 from audiolab.services.media_check import verify_media
 from audiolab.storage import edits, history, repository
@@ -135,6 +135,25 @@ class EditorView:
     can_undo: bool
     can_redo: bool
     seq: int
+    assignment: str | None = None  # the status of the user's assignment on the recording, if any
+
+
+def assignment_status(wb: Workbench, recording_id: str, username: str) -> str | None:
+    """The status of ``username``'s assignment on the recording (None when they have none)."""
+    try:
+        return review.get_assignment(wb, recording_id, username).status
+    except (NotFoundError, AuthError):
+        return None
+
+
+def submit_work(wb: Workbench, recording_id: str, username: str, comment: str = "") -> str:
+    """Hand in ``username``'s assignment on the recording for review; its new status.
+
+    Raises:
+        NotFoundError: they have no assignment there.
+        ValidationError: it cannot be submitted now (already submitted or reviewed, or never edited).
+    """
+    return review.submit(wb, wb.recording(recording_id).id, username, comment.strip()).status
 
 
 def editor_view(wb: Workbench, recording_id: str, username: str) -> EditorView:
@@ -157,7 +176,8 @@ def editor_view(wb: Workbench, recording_id: str, username: str) -> EditorView:
         segments=tuple(tr.segments_of(tier.id)),
         tags=tuple(t for t in tr.tags if tag_visible(t, tier, roles.get(t.tier_id))),
         vocabularies=tuple(repository.get_vocabulary(wb.db, rec.project, k) for k in VOCABULARY_KINDS),
-        peaks=waveform.peak_levels(wb, rec.id), can_undo=can_undo, can_redo=can_redo, seq=seq)
+        peaks=waveform.peak_levels(wb, rec.id), can_undo=can_undo, can_redo=can_redo, seq=seq,
+        assignment=assignment_status(wb, rec.id, username) if tier.role == TierRole.ANNOTATION else None)
 
 
 def tag_visible(tag: Tag, tier: Tier, owner_role: TierRole | None) -> bool:
@@ -337,9 +357,28 @@ def set_vocabulary(wb: Workbench, recording_id: str, kind: TagKind, entries: Seq
     """
     if actor is not None:
         access.require_role(wb.db, actor, access.REVIEWER_ROLES, "change the project's vocabularies")
+    check_hotkeys(kind, entries)
     rec = wb.recording(recording_id)
     repository.set_vocabulary(wb.db, Vocabulary(rec.project, kind, tuple(entries)))
     return repository.get_vocabulary(wb.db, rec.project, kind)
+
+
+def check_hotkeys(kind: TagKind, entries: Sequence[VocabularyEntry]) -> None:
+    """Refuse two entries with one hotkey, naming both labels and the key.
+
+    Raises:
+        ValidationError: e.g. "the hotkey H (Shift+H) is taken by 'happy': choose another key for 'hurt'".
+    """
+    chord = "Shift+" if kind == TagKind.EMOTION else "Alt+"
+    holder: dict[str, str] = {}
+    for e in entries:
+        key = e.hotkey.strip().lower()
+        if not key:
+            continue
+        if key in holder:
+            raise ValidationError(f"the hotkey {key.upper()} ({chord}{key.upper()}) is taken by '{holder[key]}': "
+                                  f"choose another key for '{e.label.strip()}'")
+        holder[key] = e.label.strip()
 
 
 def history_batches(wb: Workbench, recording_id: str, limit: int = 100, viewer: str | None = None) -> list[BatchSummary]:

@@ -123,13 +123,21 @@ def export_all(wb: Workbench, fmt: str, out_dir: str | os.PathLike[str], options
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What an import wrote."""
+    """What an import wrote.
+
+    ``replaced``: untouched draft segments the imported ones replaced (``replace_drafts``);
+    ``kept``: cues left out because a human-edited segment is there; ``speakers_named``: unnamed
+    speakers of the replaced draft that took the name the file gives them.
+    """
 
     tier: Tier
     segments: int
     speakers_created: int
     tags: int
     batch_id: str
+    replaced: int = 0
+    kept: int = 0
+    speakers_named: int = 0
 
 
 def _work_tier(t: Transcript, kind: TierKind) -> Tier | None:
@@ -139,7 +147,7 @@ def _work_tier(t: Transcript, kind: TierKind) -> Tier | None:
 def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, fmt: str | None = None,
                 as_: ImportAs = "draft", encoding: str | None = None, author: str = "import",
                 tier_name: str | None = None, speaker_prefix: bool = True,
-                time: ExportOptions | None = None) -> ImportResult:
+                time: ExportOptions | None = None, replace_drafts: bool = False) -> ImportResult:
     """Import a file into a recording, all in one edit batch (nothing is written on any error).
 
     Args:
@@ -151,6 +159,13 @@ def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, 
         encoding: the file's text encoding when it is not UTF-8 and declares none.
         tier_name: name of the reference tier (default ``reference: <file name>``).
         speaker_prefix: SRT: read ``Name: text`` as a speaker.
+        replace_drafts: with ``as_="draft"``, replace the working tier's untouched draft segments
+            (machine drafts no one edited: pre-labeling's, an earlier import's) that overlap the
+            file's segments, and keep every human-edited segment, leaving out the file's segments
+            that overlap one (the rule pre-labeling re-runs follow). Speakers are mapped: a file
+            speaker that matches no speaker's label or name takes over the unnamed speaker of
+            the replaced draft it overlaps most (which gets its name), and a segment without a
+            speaker takes the speaker of the draft it replaces.
         time: how the file's times were written, for a file exported in video time
             (``clock="video"``, with the frame rate, drop-frame, start timecode and offset the
             export used; each defaults to the recording's video as an export's does): its times
@@ -171,16 +186,53 @@ def import_file(wb: Workbench, path: str | os.PathLike[str], recording_id: str, 
                                   "import it without --clock video")
         to_media_time(doc, TimeMap(rec, time))
     t = wb.transcript(rec.id)
-    changes, tier, n_new_speakers = _changes(doc, t, as_, tier_name or f"reference: {Path(path).name}")
-    if not changes:
-        raise ImportFormatError(path, "the file holds no segments or tags to import")
-    result = wb.apply(rec.id, changes, author, f"import {Path(path).name} as {as_}")
-    n_seg = sum(1 for c in changes if isinstance(c.value, Segment))
-    n_tag = sum(1 for c in changes if isinstance(c.value, Tag))
-    return ImportResult(tier, n_seg, n_new_speakers, n_tag, result.batch_id)
+    plan = _changes(doc, t, as_, tier_name or f"reference: {Path(path).name}", replace_drafts and as_ == "draft")
+    changes = plan.changes
+    if not any(c.op != "delete" for c in changes):
+        raise ImportFormatError(path, "the file holds no segments or tags to import"
+                                + (" outside the human-edited segments" if plan.kept else ""))
+    how = " replacing the untouched draft" if replace_drafts and as_ == "draft" else ""
+    result = wb.apply(rec.id, changes, author, f"import {Path(path).name} as {as_}{how}")
+    n_seg = sum(1 for c in changes if isinstance(c.value, Segment) and c.op == "create")
+    n_tag = sum(1 for c in changes if isinstance(c.value, Tag) and c.op == "create")
+    return ImportResult(plan.tier, n_seg, plan.created, n_tag, result.batch_id, plan.replaced, plan.kept, plan.named)
 
 
-def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> tuple[list[Change], Tier, int]:
+def untouched_draft(s: Segment) -> bool:
+    """A machine draft no one has edited (pre-labeling's or an import's): an import may replace it."""
+    return s.status == SegmentStatus.DRAFT and not s.touched and s.origin in (Origin.ASR, Origin.IMPORT)
+
+
+@dataclass
+class _Plan:
+    changes: list[Change]
+    tier: Tier
+    created: int = 0
+    replaced: int = 0
+    kept: int = 0
+    named: int = 0
+
+
+def _overlap(a0: int, a1: int, b: Segment) -> int:
+    return max(0, min(a1, b.span.end_ms) - max(a0, b.span.start_ms))
+
+
+def _replacing(doc: ImportedDoc, t: Transcript, tier: Tier) -> tuple[list[Segment], int]:
+    """Which untouched drafts the file's segments replace; drops the segments over human edits.
+
+    Returns the replaced drafts and how many of the file's segments were left out.
+    """
+    mine = t.segments_of(tier.id) if any(x.id == tier.id for x in t.tiers) else []
+    protected = [s for s in mine if not untouched_draft(s)]
+    cues = [c for c in doc.segments
+            if not any(_overlap(c.start_ms, c.end_ms, p) > 0 for p in protected)]
+    left_out = len(doc.segments) - len(cues)
+    doc.segments[:] = cues
+    replaced = [s for s in mine if untouched_draft(s) and any(_overlap(c.start_ms, c.end_ms, s) > 0 for c in cues)]
+    return replaced, left_out
+
+
+def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str, replace: bool = False) -> _Plan:
     rec = t.recording
     limit = rec.duration_ms + END_TOLERANCE_MS
     for s in doc.segments:
@@ -199,27 +251,58 @@ def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> 
             found = Tier(tier_id(rec.id, "transcript"), rec.id, "transcript", TierKind.TRANSCRIPT, TierRole.WORK)
             changes.append(Change.create(found))
         tier = found
-    # Speakers: reuse by label, then by name (case-insensitive); create the rest.
+    plan = _Plan(changes, tier)
+    replaced: list[Segment] = []
+    if replace:
+        replaced, plan.kept = _replacing(doc, t, tier)
+        plan.replaced = len(replaced)
+
+    def draft_under(start: int, end: int, pool: list[Segment]) -> Segment | None:
+        best = max(pool, key=lambda d: _overlap(start, end, d), default=None)
+        return best if best is not None and _overlap(start, end, best) > 0 else None
+
+    # Speakers: reuse by label, then by name (case-insensitive); when replacing a draft, take over
+    # its unnamed speaker; create the rest.
     speakers: dict[str, str] = {}
     by_label = {s.label: s for s in t.speakers}
     by_name = {s.name.casefold(): s for s in t.speakers if s.name}
-    created = 0
+    by_id = {s.id: s for s in t.speakers}
+    claimed: set[str] = set()
     n = len(t.speakers)
     for s in doc.segments:
         key = s.speaker
         if not key or key in speakers:
             continue
         found_spk = by_label.get(key) or by_name.get(key.casefold())
+        if found_spk is None and replaced:
+            votes: dict[str, int] = {}
+            for c in doc.segments:
+                if c.speaker == key:
+                    for d in replaced:
+                        if d.speaker_id and _overlap(c.start_ms, c.end_ms, d):
+                            votes[d.speaker_id] = votes.get(d.speaker_id, 0) + _overlap(c.start_ms, c.end_ms, d)
+            for sid in sorted(votes, key=lambda k: -votes[k]):
+                cand = by_id.get(sid)
+                if cand is not None and not cand.name and sid not in claimed:
+                    found_spk = dataclasses.replace(cand, name=doc.speaker_names.get(key) or key)
+                    changes.append(Change.update(found_spk))
+                    by_name[key.casefold()] = found_spk
+                    plan.named += 1
+                    break
         if found_spk is None:
             found_spk = Speaker(new_id(), rec.id, key, doc.speaker_names.get(key, ""), speaker_color(n))
             changes.append(Change.create(found_spk))
             by_label[key] = found_spk
-            created += 1
+            plan.created += 1
             n += 1
+        claimed.add(found_spk.id)
         speakers[key] = found_spk.id
     seg_ids: list[str] = []
     for s in doc.segments:
         spk = speakers.get(s.speaker or "")
+        if spk is None and not s.speaker and replaced:
+            under = draft_under(s.start_ms, s.end_ms, replaced)
+            spk = under.speaker_id if under is not None else None
         words = tuple(Word(Span(w.start_ms, w.end_ms), w.text, None, spk) for w in s.words if w.end_ms > w.start_ms)
         extra = s.extra
         seg = Segment(
@@ -231,6 +314,15 @@ def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> 
         )
         seg_ids.append(seg.id)
         changes.append(Change.create(seg))
+    if replaced:
+        gone = {d.id for d in replaced}
+        new_segs = [c.value for c in changes if isinstance(c.value, Segment)]
+        for tag in t.tags:  # tags on a replaced draft go to the imported segment over it (or stand alone)
+            if tag.segment_id in gone:
+                home = max(new_segs, key=lambda g: _overlap(tag.span.start_ms, tag.span.end_ms, g), default=None)
+                keep = home if home is not None and _overlap(tag.span.start_ms, tag.span.end_ms, home) > 0 else None
+                changes.append(Change.update(dataclasses.replace(tag, segment_id=keep.id if keep else None)))
+        changes.extend(Change.delete(d) for d in replaced)
     tag_tiers: dict[TagKind, Tier] = {}
     for tag in doc.tags:
         if tag.kind not in tag_tiers:
@@ -248,4 +340,4 @@ def _changes(doc: ImportedDoc, t: Transcript, as_: ImportAs, tier_name: str) -> 
         changes.append(Change.create(Tag(
             new_id(), rec.id, tag.kind, Span(tag.start_ms, tag.end_ms), tag.label.strip(), tag_tiers[tag.kind].id,
             seg_ids[tag.segment] if tag.segment is not None else None, tag.note, tag.confidence, Origin.IMPORT)))
-    return changes, tier, created
+    return plan

@@ -2,8 +2,17 @@
 unauthenticated editor beyond this machine.
 
 Authentication is pluggable: a ``(user, password)`` pair, a callable ``(user, password) -> bool``,
-or (when the database has users) the review service's ``authenticate``. The signed-in name is the
-author of every edit; without sign-in it is ``"local"``.
+or (by default) :class:`SignIn`, which consults the database's users table at every request. The
+signed-in name is the author of every edit; without sign-in it is ``"local"``.
+
+Sign-in follows the users table without a restart. Gradio decides at launch whether sign-in
+exists at all (``auth``), so an app served from a database always installs :class:`SignIn` as
+its ``auth`` and replaces the app's session table by :class:`SessionTokens`: while the database
+has no users (and only on a loopback host) every request counts as the ``"local"`` user, as an
+app without sign-in does; from the first user added on, a request without a session gets the
+sign-in page (an editor left open is refused on its next call and asks to reload). A server on a
+host reachable from other machines never opens this way: it refuses to start without users
+(:func:`launch_app`), and if every user is removed later nobody can sign in.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from audiolab.errors import AudiolabError, ValidationError
 from audiolab.media.probe import MAX_BYTES_DEFAULT
 from audiolab.services import Workbench, review
 from audiolab.ui.dashboard import build_dashboard
-from audiolab.ui.editor import build_editor, prefetch_head
+from audiolab.ui.editor import LOCAL_USER, build_editor, prefetch_head
 from audiolab.ui.library import build_library
 from audiolab.ui.sessions import SessionGuard
 from audiolab.ui.review import build_review, reviewer_of
@@ -39,7 +48,11 @@ footer { display: none !important; }
 
 
 def resolve_auth(wb: Workbench, auth: Auth) -> Auth:
-    """The sign-in check to use: the one given, else the user table's when it has users."""
+    """The sign-in check in force now: the one given, else the user table's when it has users.
+
+    (What a launched app uses is :class:`SignIn` when no ``auth`` is given: this answers what it
+    does at this moment.)
+    """
     if auth is not None:
         if isinstance(auth, tuple) and (len(auth) != 2 or not all(auth)):
             raise ValidationError("auth must be a (user, password) pair with both parts non-empty")
@@ -47,6 +60,43 @@ def resolve_auth(wb: Workbench, auth: Auth) -> Auth:
     if not review.has_users(wb):
         return None
     return lambda username, password: review.authenticate(wb, username, password)
+
+
+class SignIn:
+    """The users table as Gradio's ``auth`` callable, consulted at each sign-in and each request.
+
+    ``open`` (set by :func:`launch_app`: loopback hosts only) lets a database without users serve
+    without sign-in, every request as the ``"local"`` user.
+    """
+
+    def __init__(self, wb: Workbench) -> None:
+        self.wb = wb
+        self.open_allowed = False
+
+    def __call__(self, username: str, password: str) -> bool:
+        return review.authenticate(self.wb, username, password)
+
+    def is_open(self) -> bool:
+        """Whether requests need no session now (no users, on a loopback host)."""
+        return self.open_allowed and not review.has_users(self.wb)
+
+
+class SessionTokens(dict):
+    """Gradio's session table (token -> user name) that names ``"local"`` while :class:`SignIn` is open.
+
+    Gradio looks every request's session up here (``tokens.get(cookie)``), and so does
+    :func:`audiolab.ui.editor.current_user`; sign-in adds to it and an ended session is removed
+    from it as before.
+    """
+
+    def __init__(self, signin: SignIn, existing: dict[str, str] | None = None) -> None:
+        super().__init__(existing or {})
+        self.signin = signin
+
+    def get(self, key: Any, default: Any = None) -> Any:  # type: ignore[override]
+        if self.signin.is_open():
+            return LOCAL_USER
+        return super().get(key, default)
 
 
 def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = None) -> gr.Blocks:
@@ -64,6 +114,7 @@ def build_app(wb: Workbench, auth: Auth = None, initial_recording: str | None = 
 
         demo.load(role_tabs, outputs=review_tabs)
     demo.audiolab_auth = resolve_auth(wb, auth)  # type: ignore[attr-defined]
+    demo.audiolab_signin = SignIn(wb) if auth is None else None  # type: ignore[attr-defined]
     demo.audiolab_wb = wb  # type: ignore[attr-defined]
     demo.audiolab_sessions = SessionGuard(wb)  # type: ignore[attr-defined]
     demo.audiolab_head = prefetch_head(editor, initial_recording)  # type: ignore[attr-defined]
@@ -148,10 +199,16 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
         ValidationError: ``host`` is reachable from other machines and no sign-in is set up.
     """
     auth = getattr(demo, "audiolab_auth", None)
+    signin: SignIn | None = getattr(demo, "audiolab_signin", None)
+    if signin is not None:
+        auth = signin if review.has_users(signin.wb) else None
     if not is_loopback(host) and auth is None:
         raise ValidationError(
             f"refusing to serve the editor on {host} without sign-in: pass --auth USER "
             "(or add users), or keep the default --host 127.0.0.1")
+    if signin is not None:
+        signin.open_allowed = is_loopback(host)
+        auth = signin
     launch_auth: Any = [auth] if isinstance(auth, tuple) else auth
     wb = getattr(demo, "audiolab_wb", None)
     allowed = [str(wb.db.cache_dir / "proxies")] if wb is not None else []
@@ -163,8 +220,16 @@ def launch_app(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, open_
 
     from audiolab.ui.csrf import SameOriginMiddleware
 
-    return demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser and has_display(),
-                       prevent_thread_lock=not block, show_error=True, js=DARK_JS, css=PAGE_CSS,
-                       allowed_paths=allowed, quiet=True, max_file_size=MAX_UPLOAD_BYTES,
-                       app_kwargs={"middleware": [Middleware(SameOriginMiddleware)]},
-                       **{"head": getattr(demo, "audiolab_head", None), **kwargs})
+    # The server starts with sign-in required (``auth`` set, no sessions); the session table that
+    # opens it while the database has no users replaces the app's right after (SignIn).
+    out = demo.launch(server_name=host, server_port=port, auth=launch_auth, inbrowser=open_browser and has_display(),
+                      prevent_thread_lock=True, show_error=True, js=DARK_JS, css=PAGE_CSS,
+                      allowed_paths=allowed, quiet=True, max_file_size=MAX_UPLOAD_BYTES,
+                      app_kwargs={"middleware": [Middleware(SameOriginMiddleware)]},
+                      **{"head": getattr(demo, "audiolab_head", None), **kwargs})
+    server_app = getattr(demo, "server_app", None)
+    if signin is not None and server_app is not None:
+        server_app.tokens = SessionTokens(signin, getattr(server_app, "tokens", None))
+    if block:
+        demo.block_thread()
+    return out

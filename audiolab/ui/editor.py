@@ -19,6 +19,7 @@ import gradio as gr
 
 from audiolab.errors import AuthError, AudiolabError, ValidationError
 from audiolab.services import Workbench
+from audiolab.services import editor as editor_svc
 from audiolab.services import library as library_svc
 from audiolab.ui import bundle
 from audiolab.ui import editor_api as api
@@ -186,6 +187,14 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         current_user(request)
         return spectrogram_window(wb, payload)
 
+    @api.answers_refusals
+    def submit(payload: dict, request: gr.Request) -> dict:
+        """An annotator hands in their version (their assignment becomes ``submitted``)."""
+        user = current_user(request)
+        status = editor_svc.submit_work(wb, api.recording_of(payload), user, str(payload.get("comment") or ""))
+        return {"ok": True, "assignment": status,
+                "message": "Submitted for review: a reviewer will accept it or send it back with a comment."}
+
     @api.answers_refusals(answer=lambda exc: [])  # the picker always gets a list
     def recordings(payload: dict, request: gr.Request) -> list:
         current_user(request)
@@ -197,7 +206,7 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         html_template="<div class='al-host'></div>",
         js_on_load=bundle.script("editor/main.js"),
         head="<style>" + static_text("editor.css").replace("</", "") + "</style>",
-        server_functions=[load, peaks, edit, changes, history, vocab, recordings, spectrogram],
+        server_functions=[load, peaks, edit, changes, history, vocab, recordings, spectrogram, submit],
         initial_recording=initial_recording or "",
         elem_id="audiolab-editor",
         apply_default_css=False,

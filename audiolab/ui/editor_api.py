@@ -123,7 +123,7 @@ def state_json(view: svc.EditorView) -> JSON:
         "tags": [tag_json(t) for t in view.tags],
         "vocab": {v.kind.value: vocab_json(v) for v in view.vocabularies},
         "peaks": [{"ms_per_bin": p.ms_per_bin, "bins": p.bins, "chunk": p.chunk_bins} for p in view.peaks],
-        "can_undo": view.can_undo, "can_redo": view.can_redo, "seq": view.seq,
+        "can_undo": view.can_undo, "can_redo": view.can_redo, "seq": view.seq, "assignment": view.assignment,
     }
 
 
@@ -205,9 +205,41 @@ def _split(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
 
 
 def _merge(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    """Merge ``other`` into ``segment``; the speaker is ``speaker_id`` when given (null: none),
+    else the one of the two holding more speech (:func:`editing.speaker_with_more_speech`)."""
     first = seen(wb, "segment", a.get("segment"), t.recording_id)
     second = seen(wb, "segment", a.get("other"), t.recording_id)
-    return editing.merge(wb, first, second, svc.tags_of_segment(wb, t.recording_id, second.id), t.user, t.scope)
+    speaker = _speaker_id(wb, a, t.recording_id) if "speaker_id" in a else editing.MOST_SPEECH
+    return editing.merge(wb, first, second, svc.tags_of_segment(wb, t.recording_id, second.id), t.user, t.scope,
+                         speaker=speaker)
+
+
+def _cursor(a: JSON) -> tuple[str, int]:
+    """The text the editor's box holds and the text cursor in it (a character offset)."""
+    text, cursor = a.get("text"), a.get("cursor")
+    if not isinstance(text, str) or isinstance(cursor, bool) or not isinstance(cursor, int):
+        raise ValidationError("'text' must be the segment's text and 'cursor' a character offset in it")
+    return text, cursor
+
+
+def _split_text(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    text, cursor = _cursor(a)
+    return editing.split_at_text(wb, seen(wb, "segment", a.get("segment"), t.recording_id), text, cursor, t.user,
+                                 t.scope)
+
+
+def _move_words(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    text, cursor = _cursor(a)
+    seg = seen(wb, "segment", a.get("segment"), t.recording_id)
+    other = seen(wb, "segment", a.get("other"), t.recording_id)
+    return editing.move_words(wb, seg, text, cursor, other, str(a.get("direction")),
+                              svc.tags_of_segment(wb, t.recording_id, seg.id), t.user, t.scope)
+
+
+def _words_to_speaker(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    text, cursor = _cursor(a)
+    seg = seen(wb, "segment", a.get("segment"), t.recording_id)
+    return editing.words_to_speaker(wb, seg, text, cursor, _speaker_id(wb, a, t.recording_id), t.user, t.scope)
 
 
 def _create_segment(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
@@ -270,7 +302,8 @@ def _redo(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
 
 OPS: dict[str, Handler] = {
     "set_text": _set_text, "replace_text": _replace_text, "set_span": _set_span, "set_speaker": _set_speaker,
-    "set_status": _set_status, "split": _split, "merge": _merge, "create_segment": _create_segment,
+    "set_status": _set_status, "split": _split, "merge": _merge, "split_text": _split_text,
+    "move_words": _move_words, "words_to_speaker": _words_to_speaker, "create_segment": _create_segment,
     "delete_segment": _delete_segment, "add_speaker": _add_speaker, "rename_speaker": _rename_speaker,
     "merge_speakers": _merge_speakers, "add_tag": _add_tag, "update_tag": _update_tag, "delete_tag": _delete_tag,
     "undo": _undo, "redo": _redo,

@@ -28,6 +28,9 @@ from audiolab.ui import editor_api
 from audiolab.ui.editor import current_user
 
 HEADERS = ["ID", "Name", "Duration", "Status", "Corrected", "Segments", "Video"]
+# Every column but the name has a fixed width that holds its header and values on one line; the
+# name takes the rest (wrapping a long one), so at 1500 px nothing is cut.
+COLUMN_WIDTHS = ["118px", "auto", "86px", "112px", "94px", "92px", "62px"]
 OPEN_JS = "(r) => { if (r) { location.hash = 'rec=' + encodeURIComponent(r); } return r; }"
 
 
@@ -36,8 +39,23 @@ def _dur(ms: int) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+NAME_CHARS = 64  # a longer file name is shortened in the middle in the table (the picker has it whole)
+
+
+def short_name(name: str, limit: int = NAME_CHARS) -> str:
+    """``name`` cut in the middle to ``limit`` characters, keeping its start and its extension.
+
+    >>> short_name("a_rather_long_recording_name_from_the_field_interviews_2024_session_07.wav", 40)
+    'a_rather_long_recording_na…ession_07.wav'
+    """
+    if len(name) <= limit:
+        return name
+    tail = max(8, limit // 3)
+    return name[:limit - tail - 1] + "…" + name[-tail:]
+
+
 def table(wb: Workbench) -> list[list[Any]]:
-    return [[r["id"], r["name"], _dur(r["duration_ms"]), r["status"], f"{r['progress']:.0%}", r["segments"],
+    return [[r["id"], short_name(r["name"]), _dur(r["duration_ms"]), r["status"], f"{r['progress']:.0%}", r["segments"],
              "yes" if r["video"] else ""] for r in editor_api.library_rows(wb)]
 
 
@@ -62,10 +80,12 @@ def thread_safe_progress(progress: Any) -> Callable[[float, str], None]:
 
 def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
     """Lay out the Library tab's widgets inside the current Blocks context."""
+    # The table spans the tab's width (its columns stay whole at 1500 px); the actions below it.
+    grid = gr.Dataframe(value=table(wb), headers=HEADERS, interactive=False, label="Recordings (click a row to choose it)",
+                        datatype=["str"] * len(HEADERS), wrap=True, elem_id="al-lib-grid",
+                        column_widths=COLUMN_WIDTHS)
     with gr.Row():
         with gr.Column(scale=3):
-            grid = gr.Dataframe(value=table(wb), headers=HEADERS, interactive=False, label="Recordings",
-                                datatype=["str"] * len(HEADERS), wrap=True, elem_id="al-lib-grid")
             with gr.Row():
                 pick = gr.Dropdown(choices=choices(wb), label="Recording", scale=3, elem_id="al-lib-pick",
                                    interactive=True)
@@ -106,6 +126,12 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
                 with gr.Row():
                     imp_fps = gr.Textbox(label="fps it was exported with", placeholder="from the video")
                     imp_tc = gr.Textbox(label="Its start timecode", placeholder="from the video", elem_id="al-lib-import-tc")
+                imp_replace = gr.Checkbox(value=True, label="Replace the untouched draft (segments no one edited that the "
+                                          "file overlaps; human-edited ones are kept) and map its speakers",
+                                          elem_id="al-lib-import-replace", interactive=True)
+                # the result shows next to the button (and as a notice at the top of the window), not only
+                # in the Status box at the top of the tab, out of sight from here
+                imp_msg = gr.Textbox(label="Import result", interactive=False, lines=2, elem_id="al-lib-import-msg")
                 imp_btn = gr.Button("Import into the recording", elem_id="al-lib-import-btn")
 
     def _refresh(selected: str | None = None):
@@ -205,20 +231,46 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             return None, f"Export failed: {exc}"
         return str(path), f"Exported {Path(path).name}"
 
-    def on_import(rec_id: str | None, file: Any, as_: str, clock_s: str, fps_s: str, tc: str, request: gr.Request):
+    def on_import(rec_id: str | None, file: Any, as_: str, clock_s: str, fps_s: str, tc: str, replace: bool,
+                  request: gr.Request):
+        """The result goes to the Status box and under the Import button, where the user looks."""
+        msg = import_message(rec_id, file, as_, clock_s, fps_s, tc, replace, request)
+        (gr.Info if msg.startswith("Imported") else gr.Warning)(msg)
+        return msg, msg, *_refresh(rec_id)
+
+    def import_message(rec_id: str | None, file: Any, as_: str, clock_s: str, fps_s: str, tc: str, replace: bool,
+                       request: gr.Request) -> str:
         if not rec_id or not file:
-            return "Choose a recording and a file to import.", *_refresh(rec_id)
+            return "Choose a recording and a file to import."
         path = Path(getattr(file, "name", file))
         try:
             author = current_user(request)
             time = ExportOptions(fps=parse_fps(fps_s) if fps_s.strip() else None, start_tc=tc.strip() or None,
                                  clock=clock_s)
-            res = import_file(wb, path, rec_id, as_=as_, author=author, time=time)
+            res = import_file(wb, path, rec_id, as_=as_, author=author, time=time,
+                              replace_drafts=bool(replace) and as_ == "draft")
         except (AudiolabError, ValueError, ZeroDivisionError) as exc:
             # the upload's temporary folder means nothing to the user: name the file
-            return f"Import failed, nothing was written: {str(exc).replace(str(path), path.name)}", *_refresh(rec_id)
-        return (f"Imported {res.segments} segments and {res.tags} tags from {path.name} into '{res.tier.name}' "
-                f"({res.speakers_created} new speakers); one undo in the editor takes it back."), *_refresh(rec_id)
+            return f"Import failed, nothing was written: {str(exc).replace(str(path), path.name)}"
+        done = (f"Imported {res.segments} segments and {res.tags} tags from {path.name} into '{res.tier.name}' "
+                f"({res.speakers_created} new speakers)")
+        if res.replaced or res.kept or res.speakers_named:
+            done += (f"; replaced {res.replaced} untouched draft segments, kept the human-edited ones "
+                     f"({res.kept} of the file's segments left out there), {res.speakers_named} speakers named")
+        return done + "; one undo in the editor takes it back."
+
+    def on_grid_select(evt: gr.SelectData):
+        """A click on a row of the table chooses that recording in the picker."""
+        row = evt.row_value if isinstance(evt.row_value, list) else None
+        if not row:
+            index = evt.index if isinstance(evt.index, (list, tuple)) else [evt.index]
+            rows = table(wb)
+            row = rows[index[0]] if index and isinstance(index[0], int) and index[0] < len(rows) else None
+        ch = choices(wb)
+        rec_id = str(row[0]) if row else None
+        if rec_id not in {c[1] for c in ch}:
+            return gr.Dropdown()
+        return gr.Dropdown(choices=ch, value=rec_id, interactive=True)
 
     outs = [status, grid, pick]
     refresh.click(lambda r: _refresh(r), inputs=pick, outputs=[grid, pick])
@@ -226,6 +278,8 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
     path_btn.click(on_path, inputs=server_path, outputs=outs)
     pre_btn.click(on_prelabel, inputs=pick, outputs=outs, show_progress_on=status)
     exp_btn.click(on_export, inputs=[pick, fmt, fps, start_tc, drop, clock, snap], outputs=[exp_file, status])
-    imp_btn.click(on_import, inputs=[pick, imp_file, imp_as, imp_clock, imp_fps, imp_tc], outputs=outs)
+    imp_btn.click(on_import, inputs=[pick, imp_file, imp_as, imp_clock, imp_fps, imp_tc, imp_replace],
+                  outputs=[imp_msg, *outs])
+    grid.select(on_grid_select, outputs=pick, show_progress="hidden")
     open_btn.click(None, inputs=pick, outputs=None, js=OPEN_JS).then(
         lambda: gr.Tabs(selected="editor"), outputs=tabs)

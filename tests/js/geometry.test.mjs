@@ -18,9 +18,9 @@ test("lanes and hits: an edge within EDGE_PX grabs it, inside selects, empty lan
   assert.equal(laneAt(y0, 3), 0);
   assert.equal(laneAt(WAVE_H / 2, 3), -1);
   assert.equal(laneAt(laneY(3) + 1, 3), -1);
-  assert.deepEqual(hit(view, segs, tags, t2x(view, 11000) + EDGE_PX, y0), { type: "segment", o: segs[0], edge: "start", lane: 0 });
+  assert.deepEqual(hit(view, segs, tags, t2x(view, 11000) + EDGE_PX, y0), { type: "segment", o: segs[0], row: 0, rows: 1, edge: "start", lane: 0 });
   assert.equal(hit(view, segs, tags, t2x(view, 12000) - 2, y0).edge, "end");
-  assert.deepEqual(hit(view, segs, tags, t2x(view, 11500), y0), { type: "segment", o: segs[0], edge: null, lane: 0 });
+  assert.deepEqual(hit(view, segs, tags, t2x(view, 11500), y0), { type: "segment", o: segs[0], row: 0, rows: 1, edge: null, lane: 0 });
   assert.deepEqual(hit(view, segs, tags, t2x(view, 15000), y0), { type: null, lane: 0 });
   assert.equal(hit(view, segs, tags, t2x(view, 15000), laneY(2) + 3).o, tags[0]);
   assert.equal(hit(view, segs, tags, 300, 10), null);  // on the waveform

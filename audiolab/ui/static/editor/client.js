@@ -6,9 +6,11 @@ import { b64int8, chunkKey, levelFor, neededChunks } from "./peaks.js";
 
 export const POLL_MS = 3000;  // how often the editor asks for other people's edits
 
-// Gradio's client logs a failed request and answers nothing: the edit was not stored.
+// Gradio's client logs a failed request and answers nothing: the edit was not stored. (A server
+// that turned sign-in on since the page was loaded refuses it too: reloading signs in.)
 export function noAnswer(refusedText) {
-  return { ok: false, message: "The server did not answer; the change was not saved." + (refusedText ? " Your text is kept in this browser." : "") };
+  return { ok: false, message: "The server did not answer; the change was not saved." + (refusedText ? " Your text is kept in this browser." : "")
+    + " If it keeps happening, reload the page (sign-in may have been turned on)." };
 }
 
 // `app` gives server, store, root, toast, savedFlash and afterChanges (redraws after a merge).
@@ -55,26 +57,38 @@ export function createClient(app) {
 
   function applyAnswer(r) { app.afterChanges(store.applyChanges(r)); }
 
+  // Send one edit after the ones before it. `action` is the action, or a function that builds it
+  // when its turn comes (from the state the previous edits left: the versions it names are then
+  // the current ones, so keys pressed quickly one after another do not conflict with each other);
+  // a function answering null sends nothing. The answer is the server's (or null).
   function edit(action, refusedText) {
+    bump("pending");
     const run = async () => {
-      const t0 = performance.now();
-      let r;
-      try { r = await server.edit({ recording: S.rec.id, action }); } catch (e) { r = { ok: false, message: "The server did not answer: " + e }; }
-      if (!r || typeof r !== "object") r = noAnswer(refusedText);
-      root.dataset.lastEditMs = String(performance.now() - t0);
-      if (r.ok) { applyAnswer(r); app.savedFlash(true); bump("edits"); return r; }
-      app.savedFlash(false);
-      if (r.conflict) {
-        if (r.current) applyAnswer({ segments: r.entity === "segment" ? [r.current] : [], tags: r.entity === "tag" ? [r.current] : [],
-                                     speakers: r.entity === "speaker" ? [r.current] : [] });
-        else applyAnswer({ deleted: [r.id] });
-        app.toast(r.message + (refusedText ? " Your text was: “" + refusedText + "”" : ""), "conflict", 12000);
-        bump("conflicts");
-      } else app.toast(r.message || "The edit was refused.", "error", 8000);
-      return r;
+      try { return await send(typeof action === "function" ? action() : action, refusedText); } finally { bump("pending", -1); }
     };
     inflight = inflight.then(run, run);
     return inflight;
+  }
+  // A promise settled once every edit asked for so far is answered.
+  const idle = () => inflight.then(() => null, () => null);
+
+  async function send(action, refusedText) {
+    if (!action || !S.rec) return null;
+    const t0 = performance.now();
+    let r;
+    try { r = await server.edit({ recording: S.rec.id, action }); } catch (e) { r = { ok: false, message: "The server did not answer: " + e }; }
+    if (!r || typeof r !== "object") r = noAnswer(refusedText);
+    root.dataset.lastEditMs = String(performance.now() - t0);
+    if (r.ok) { applyAnswer(r); app.savedFlash(true); bump("edits"); return r; }
+    app.savedFlash(false);
+    if (r.conflict) {
+      if (r.current) applyAnswer({ segments: r.entity === "segment" ? [r.current] : [], tags: r.entity === "tag" ? [r.current] : [],
+                                   speakers: r.entity === "speaker" ? [r.current] : [] });
+      else applyAnswer({ deleted: [r.id] });
+      app.toast(r.message + (refusedText ? " Your text was: “" + refusedText + "”" : ""), "conflict", 12000);
+      bump("conflicts");
+    } else app.toast(r.message || "The edit was refused.", "error", 8000);
+    return r;
   }
 
   // Other people's edits: while the editor is on screen, ask what changed since the last batch
@@ -110,7 +124,8 @@ export function createClient(app) {
   }
 
   return {
-    takePrefetch, loadState, ensurePeaks, coarsePeaks, edit, poll, startPolling,
+    takePrefetch, loadState, ensurePeaks, coarsePeaks, edit, idle, poll, startPolling,
+    submitWork: (comment) => server.submit({ recording: S.rec.id, comment }),
     recordings: async () => (await server.recordings({})) || [],
     history: () => server.history({ recording: S.rec.id }),
     saveVocab: (kind, entries) => server.vocab({ recording: S.rec.id, kind, entries }),

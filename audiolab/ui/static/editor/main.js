@@ -10,7 +10,7 @@ import { createClient } from "./client.js";
 import { createCommands } from "./commands.js";
 import { createFind } from "./find.js";
 import { GUTTER, LANE_H, WAVE_H, laneY } from "./geometry.js";
-import { dispatch, helpRows } from "./keymap.js";
+import { activeKeymap, chordName, chordsOf, dispatch, helpSections, holderOf, prettyChord, useOverrides } from "./keymap.js";
 import { createPanels } from "./panels.js";
 import { b64int8, chunkKey, gainFor } from "./peaks.js";
 import { createPlayer } from "./player.js";
@@ -24,7 +24,7 @@ const MARKUP = `
   <div class="al-editor" tabindex="-1">
     <div class="al-toolbar">
       <select class="al-recsel" title="Recording"></select>
-      <button class="al-btn al-play" title="Play / pause (Space)">▶</button>
+      <button class="al-btn al-play" title="Play / pause (Space)"><span class="al-ico"></span></button>
       <button class="al-btn al-playseg" title="Play selected segment (P)">▶ seg</button>
       <button class="al-btn al-loop" title="Loop selected segment (L)">⟲</button>
       <span class="al-clock">0:00.000</span><span class="al-dur"></span>
@@ -41,6 +41,7 @@ const MARKUP = `
       <button class="al-btn al-undo" title="Undo (Ctrl+Z)">↶</button>
       <button class="al-btn al-redo" title="Redo (Ctrl+Shift+Z)">↷</button>
       <span class="al-grow"></span>
+      <button class="al-btn al-primary al-submit" hidden title="Hand in your version for review">Submit…</button>
       <span class="al-user"></span>
       <span class="al-saved" title="Every edit is saved at once"></span>
       <button class="al-btn al-helpbtn" title="Keyboard shortcuts (?)">?</button>
@@ -56,7 +57,8 @@ const MARKUP = `
     </div>
     <div class="al-body">
       <div class="al-transcript"><div class="al-tx-head"><span>Transcript</span>
-        <label class="al-follow"><input type="checkbox" class="al-followcb" checked> follow playback</label></div>
+        <span class="al-tx-opts"><label class="al-follow" title="One row per turn with the speaker's name, like a chat (C)"><input type="checkbox" class="al-convocb"> conversation</label>
+        <label class="al-follow"><input type="checkbox" class="al-followcb" checked> follow playback</label></span></div>
         <div class="al-find" hidden>
           <input class="al-find-q" placeholder="Find (Enter: next, Shift+Enter: previous)" maxlength="200">
           <input class="al-find-r" placeholder="Replace with" maxlength="200">
@@ -82,9 +84,16 @@ const MARKUP = `
       </div>
     </div>
     <div class="al-toasts" aria-live="polite"></div>
-    <div class="al-help" hidden><div class="al-help-card"><h3>Keyboard shortcuts</h3><table class="al-keys"></table>
-      <p class="al-help-note">While you type a segment's text, Enter saves, Ctrl+Enter saves and marks it reviewed, Esc cancels, Tab plays / pauses (resuming 1 s back) and Shift+Tab jumps back 2 s; other keys are text.</p>
-      <button class="al-btn al-helpclose">Close</button></div></div>
+    <div class="al-help" hidden><div class="al-help-card"><h3>Keyboard shortcuts</h3>
+      <div class="al-inline"><button class="al-btn al-helpclose">Close</button><button class="al-btn al-small al-keyreset">Default keys</button>
+        <span class="al-help-note">Click a key to choose another one for that action (kept in this browser). While you type a segment's text, other keys are text.</span></div>
+      <div class="al-keymsg"></div><div class="al-keys"></div></div></div>
+    <div class="al-confirm" hidden><div class="al-help-card">
+      <h3>Submit your version for review?</h3>
+      <p class="al-muted">A reviewer then accepts it or sends it back with a comment; until then it is not yours to change.</p>
+      <div class="al-inline"><input class="al-submit-comment" placeholder="Comment for the reviewer (optional)" maxlength="500"></div>
+      <div class="al-inline"><button class="al-btn al-primary al-submit-yes">Submit</button><button class="al-btn al-submit-no">Cancel</button></div>
+    </div></div>
   </div>`;
 
 const hashRec = () => { const m = /rec=([^&]+)/.exec(location.hash || ""); return m ? decodeURIComponent(m[1]) : null; };
@@ -94,7 +103,8 @@ export function mount(element, props, trigger, server) {
   root.innerHTML = MARKUP;
   const $ = scoped(root);
   const store = createStore(), S = store.state, V = store.view;
-  const app = { root, $, store, server, toast: toaster($(".al-toasts"), "al"), savedFlash, afterChanges };
+  const app = { root, $, store, server, toast: toaster($(".al-toasts"), "al"), savedFlash, afterChanges, renderHelp,
+                toggleConversation, showSubmit };
   // Each part adds its functions to `app`; a name given twice is a wiring mistake.
   const provide = (part) => {
     for (const k of Object.keys(part)) { if (k in app) throw new Error("editor: " + k + " is provided twice"); app[k] = part[k]; }
@@ -110,12 +120,88 @@ export function mount(element, props, trigger, server) {
     s.className = "al-saved " + (ok ? "ok" : "bad");
   }
   function updateUndo() { $(".al-undo").disabled = !S.canUndo; $(".al-redo").disabled = !S.canRedo; }
-  // Redraw what a merge of server changes (store.applyChanges) touched.
+  // Redraw what a merge of server changes (store.applyChanges) touched; the selection, the
+  // transcript's scroll position and the focus stay (transcript.js keeps the user's place).
   function afterChanges({ structural, touched }) {
+    const focus = document.activeElement;
     if (structural) { app.buildLanes(); app.renderRows(); app.renderSpeakers(); }
     else for (const id of touched) { const s = S.byId.get(id); if (s) app.updateRow(s); }
     app.renderInspector(); updateUndo(); app.draw(); app.loadHistory();
+    if (V.sel && V.selKind === "segment" && !S.byId.has(V.sel)) store.select(null, null);
+    // a rebuilt panel took the focused field away: the editor keeps the keys
+    if (focus && !focus.isConnected && !V.editing) root.querySelector(".al-editor").focus({ preventScroll: true });
   }
+  // ---- conversation view ----
+  function toggleConversation(on) {
+    store.setConvo(on === undefined ? !V.convo : on);
+    $(".al-convocb").checked = V.convo;
+    try { localStorage.setItem("audiolab.conversation", V.convo ? "1" : ""); } catch (e) { /* storage off */ }
+    app.renderRows();
+  }
+  // ---- an annotator hands in their version ----
+  function showSubmit() {
+    const can = S.tier && S.tier.role === "annotation" && ["assigned", "in_progress", "rejected"].includes(S.assignment || "");
+    const b = $(".al-submit");
+    b.hidden = !(S.tier && S.tier.role === "annotation" && S.assignment);
+    b.disabled = !can;
+    b.textContent = can ? "Submit…" : S.assignment === "submitted" ? "Submitted ✓" : S.assignment === "reviewed" ? "Accepted ✓" : "Submit…";
+  }
+  $(".al-submit").addEventListener("click", () => { $(".al-confirm").hidden = false; $(".al-submit-comment").focus(); });
+  $(".al-submit-no").addEventListener("click", () => { $(".al-confirm").hidden = true; root.querySelector(".al-editor").focus(); });
+  $(".al-submit-yes").addEventListener("click", async () => {
+    await app.idle();
+    const r = await app.submitWork($(".al-submit-comment").value);
+    $(".al-confirm").hidden = true;
+    if (!r || !r.ok) { app.toast((r && r.message) || "The server did not answer; nothing was submitted.", "error", 8000); return; }
+    store.setAssignment(r.assignment); showSubmit(); app.toast(r.message, "info", 6000);
+  });
+  // ---- the help card: the keys in force, each one changeable (kept in this browser) ----
+  const KEYS_STORE = "audiolab.keys";
+  const loadOverrides = () => { try { return JSON.parse(localStorage.getItem(KEYS_STORE) || "{}") || {}; } catch (e) { return {}; } };
+  let overrides = loadOverrides(), capturing = null;
+  { const res = useOverrides(overrides); if (res.refused.length) console.warn("audiolab keys:", res.refused.join("; ")); }
+  function renderHelp(msg) {
+    const box = $(".al-keys"); box.textContent = "";
+    for (const [section, rows] of helpSections()) {
+      const sec = el("section", "al-keysec"); sec.appendChild(el("h4", "", section));
+      const table = el("table", ""); sec.appendChild(table);
+      for (const [keys, help, row] of rows) {
+        const tr = el("tr"), td = el("td", "al-key");
+        if (!row.fixed && row.scope !== "pointer") {
+          const b = el("button", "al-keybtn" + (row.custom ? " custom" : ""), capturing === row.id ? "press a key…" : keys);
+          b.title = "Click, then press the key(s) for: " + help; b.dataset.id = row.id;
+          b.addEventListener("click", () => { capturing = row.id; renderHelp(); });
+          td.appendChild(b);
+        } else td.textContent = keys;
+        tr.append(td, el("td", "", help)); table.appendChild(tr);
+      }
+      box.appendChild(sec);
+    }
+    $(".al-keymsg").textContent = msg || "";
+  }
+  function setKeys(id, chords) {
+    if (chords) overrides[id] = chords; else delete overrides[id];
+    try { localStorage.setItem(KEYS_STORE, JSON.stringify(overrides)); } catch (e) { /* storage off */ }
+    const res = useOverrides(overrides);
+    return res.refused;
+  }
+  // The next key pressed while a key of the help card is being chosen.
+  document.addEventListener("keydown", (e) => {
+    if (!capturing) return;
+    if (["Shift", "Control", "Alt", "Meta"].includes(e.key)) return;
+    e.preventDefault(); e.stopPropagation();
+    const id = capturing, row = activeKeymap().find((r) => r.id === id);
+    capturing = null;
+    if (e.key === "Escape" || !row) { renderHelp(); return; }
+    const chord = chordName(e), pattern = chordsOf(row.scope, e)[1];
+    const holder = holderOf(activeKeymap(), row.scope, pattern || chord, id);
+    if (holder) { renderHelp(prettyChord(chord) + " is taken by “" + (holder.help || holder.id) + "”: choose another key."); return; }
+    const refused = setKeys(id, [chord]);
+    renderHelp(refused.length ? refused.join("; ") : prettyChord(chord) + ": " + row.help);
+  }, true);
+  $(".al-keyreset").addEventListener("click", () => {
+    overrides = {}; setKeys("none", null); capturing = null; renderHelp("Every key is back to its default.");
+  });
 
   async function loadRecordings(selected) {
     const recs = await app.recordings();
@@ -139,6 +225,7 @@ export function mount(element, props, trigger, server) {
     $(".al-user").textContent = "✎ " + S.user + (S.tier && S.tier.role === "annotation" ? " (own copy)" : "");
     $(".al-dur").textContent = " / " + fmt(S.rec.duration);
     app.buildLanes(); app.renderRows(); app.renderSpeakers(); app.renderVocabSelects(); app.renderVocabEditor(); app.renderInspector(); updateUndo();
+    showSubmit();
   }
   async function open(recId) {
     if (!recId) return;
@@ -182,11 +269,13 @@ export function mount(element, props, trigger, server) {
   $(".al-undo").addEventListener("click", () => app.edit({ op: "undo" }));
   $(".al-redo").addEventListener("click", () => app.edit({ op: "redo" }));
   $(".al-recsel").addEventListener("change", () => { const v = $(".al-recsel").value; if (v) location.hash = "rec=" + encodeURIComponent(v); });
-  for (const [k, d] of helpRows()) { const tr = el("tr"); tr.append(el("td", "al-key", k), el("td", "", d)); $(".al-keys").appendChild(tr); }
+  renderHelp();
+  $(".al-convocb").addEventListener("change", () => toggleConversation($(".al-convocb").checked));
+  try { if (localStorage.getItem("audiolab.conversation") === "1") { store.setConvo(true); $(".al-convocb").checked = true; } } catch (e) { /* storage off */ }
   $(".al-helpbtn").addEventListener("click", () => app.help(true));
   $(".al-helpclose").addEventListener("click", () => app.help(false));
   document.addEventListener("keydown", (e) => {
-    if (!onScreen(root) || !S.rec || isTyping(e.target)) return;
+    if (!onScreen(root) || !S.rec || isTyping(e.target) || !$(".al-confirm").hidden) return;
     if (dispatch("editor", e, app)) e.preventDefault();
   });
 

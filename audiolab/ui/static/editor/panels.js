@@ -4,14 +4,33 @@ import { el } from "../shared/dom.js";
 import { fmt } from "../shared/format.js";
 import { ref } from "./store.js";
 
+// Why a vocabulary's rows cannot be saved as they are (two labels share a hotkey), or null. The
+// message names both labels and the key, as the server's does.
+export function hotkeyClash(entries, kind) {
+  const chord = kind === "emotion" ? "Shift+" : "Alt+", holder = new Map();
+  for (const e of entries) {
+    const k = String(e.hotkey || "").trim().toLowerCase(); if (!k) continue;
+    if (holder.has(k)) return "the hotkey " + k.toUpperCase() + " (" + chord + k.toUpperCase() + ") is taken by '" + holder.get(k)
+      + "': choose another key for '" + String(e.label).trim() + "'";
+    holder.set(k, String(e.label).trim());
+  }
+  return null;
+}
+
 // `app` gives $, store, toast, edit, saveVocab, history, startEdit, toggleEmotion, deleteSelected, draw.
 export function createPanels(app) {
   const { $, store } = app, S = store.state, V = store.view;
   const option = (text, value) => { const o = el("option", "", text); o.value = value; return o; };
   const labelled = (cls, label) => { const row = el("div", cls); row.appendChild(el("span", "al-lbl", label)); return row; };
 
+  // A field of the inspector being typed in is not rebuilt under the user's fingers: the inspector
+  // of the same selection is brought up to date when the focus leaves it.
+  let inspFor = null, inspStale = false;
   function renderInspector() {
-    const box = $(".al-insp"); box.textContent = "";
+    const box = $(".al-insp"), key = V.selKind + ":" + V.sel;
+    if (box.contains(document.activeElement) && inspFor === key) { inspStale = true; return; }
+    inspStale = false; inspFor = key;
+    box.textContent = "";
     const o = store.selected();
     if (!o) { box.appendChild(el("p", "al-muted", "Click a region or a transcript line. Drag in a lane to create a region; drag on the waveform to select a time range.")); return; }
     box.appendChild(el("div", "al-insp-time", fmt(o.start) + " – " + fmt(o.end) + "  (" + ((o.end - o.start) / 1000).toFixed(2) + " s)"));
@@ -71,22 +90,44 @@ export function createPanels(app) {
     const db = el("button", "al-btn al-small al-danger", "Delete"); db.addEventListener("click", () => app.deleteSelected()); box.appendChild(db);
   }
 
+  // The speakers' rows are kept (and updated in place) while the speakers stay the same ones in
+  // the same order: a name being typed keeps its field, its focus and its caret when an answer
+  // to another edit (e.g. the rename of the speaker above) arrives meanwhile.
   function renderSpeakers() {
-    const box = $(".al-speakers"); box.textContent = "";
+    const box = $(".al-speakers");
+    const same = box.children.length === S.speakers.length && S.speakers.every((s, i) => box.children[i].dataset.id === s.id);
+    if (!same) {
+      box.textContent = "";
+      S.speakers.forEach((s, i) => {
+        const row = el("div", "al-inline al-spkrow"); row.dataset.id = s.id;
+        const sw = el("span", "al-swatch", String(i + 1)); row.appendChild(sw);
+        const inp = el("input", "al-spkname"); inp.maxLength = 80; inp.dataset.id = s.id;
+        inp.addEventListener("change", () => {
+          const now = S.speakers.find((x) => x.id === s.id);
+          if (now && inp.value.trim() !== (now.name || "")) app.edit(() => {
+            const cur = S.speakers.find((x) => x.id === s.id);
+            return cur ? { op: "rename_speaker", speaker: ref(cur), name: inp.value } : null;
+          });
+        });
+        // Enter: done (the name is saved as the field is left), the keys go back to the editor
+        inp.addEventListener("keydown", (e) => { if (e.key === "Enter") app.root.querySelector(".al-editor").focus({ preventScroll: true }); });
+        row.append(inp, el("span", "al-muted al-spkcount"));
+        box.appendChild(row);
+      });
+    }
     S.speakers.forEach((s, i) => {
-      const row = el("div", "al-inline al-spkrow");
-      const sw = el("span", "al-swatch", String(i + 1)); sw.style.background = s.color || "#8a93a6"; row.appendChild(sw);
-      const inp = el("input", "al-spkname"); inp.value = s.name; inp.placeholder = s.label; inp.maxLength = 80; inp.dataset.id = s.id;
-      inp.addEventListener("change", () => app.edit({ op: "rename_speaker", speaker: ref(S.speakers.find((x) => x.id === s.id)), name: inp.value }));
-      row.appendChild(inp);
-      row.appendChild(el("span", "al-muted", String(S.segs.filter((g) => g.speaker_id === s.id).length)));
-      box.appendChild(row);
+      const row = box.children[i], inp = row.querySelector(".al-spkname");
+      row.querySelector(".al-swatch").style.background = s.color || "#8a93a6";
+      if (document.activeElement !== inp) inp.value = s.name;
+      inp.placeholder = s.label;
+      row.querySelector(".al-spkcount").textContent = String(S.segs.filter((g) => g.speaker_id === s.id).length);
     });
     for (const cls of [".al-mergefrom", ".al-mergeinto"]) {
-      const sel = $(cls); sel.textContent = "";
+      const sel = $(cls), keep = sel.value; sel.textContent = "";
       for (const s of S.speakers) sel.appendChild(option(s.display, s.id));
+      if (keep && S.speakers.some((s) => s.id === keep)) sel.value = keep;
     }
-    if (S.speakers.length > 1) $(".al-mergeinto").selectedIndex = 1;
+    if (S.speakers.length > 1 && $(".al-mergeinto").value === $(".al-mergefrom").value) $(".al-mergeinto").selectedIndex = 1;
   }
   function renderVocabSelects() {
     for (const [cls, kind] of [[".al-eventsel", "sound_event"], [".al-emosel", "emotion"]]) {
@@ -114,12 +155,18 @@ export function createPanels(app) {
       save.addEventListener("click", async () => {
         const entries = [...list.querySelectorAll(".al-vrow")].map((r) => ({ label: r.querySelector(".al-vlabel").value, hotkey: r.querySelector(".al-vkey").value,
                                                                               color: r.querySelector(".al-vcolor").value })).filter((e) => e.label.trim());
+        const clash = hotkeyClash(entries, kind);
+        const msg = sec.querySelector(".al-vocab-msg");
+        if (clash) { msg.textContent = clash; app.toast("Not saved: " + clash, "error", 8000); return; }
         const res = await app.saveVocab(kind, entries);
-        if (!res || !res.ok) { app.toast((res && res.message) || "The server did not answer; the vocabulary was not saved.", "error"); return; }
+        if (!res || !res.ok) {
+          const why = (res && res.message) || "The server did not answer; the vocabulary was not saved.";
+          msg.textContent = why; app.toast("Not saved: " + why, "error", 8000); return;
+        }
         store.setVocab(kind, res.entries); renderVocabSelects(); renderVocabEditor(); renderInspector(); app.draw(); app.toast("Vocabulary saved.");
       });
-      sec.append(list, el("div", "al-inline"));
-      sec.lastChild.append(add, save);
+      sec.append(list, el("div", "al-inline"), el("div", "al-vocab-msg"));
+      sec.children[2].append(add, save);
       box.appendChild(sec);
     }
   }
@@ -136,6 +183,9 @@ export function createPanels(app) {
   }
 
   $(".al-histdet").addEventListener("toggle", loadHistory);
+  $(".al-insp").addEventListener("focusout", () => setTimeout(() => {
+    if (inspStale && !$(".al-insp").contains(document.activeElement)) renderInspector();
+  }));
   $(".al-addspk").addEventListener("click", () => { const n = $(".al-newspk").value.trim(); app.edit({ op: "add_speaker", name: n }); $(".al-newspk").value = ""; });
   $(".al-mergespk").addEventListener("click", () => {
     const a = S.speakers.find((s) => s.id === $(".al-mergefrom").value), b = S.speakers.find((s) => s.id === $(".al-mergeinto").value);

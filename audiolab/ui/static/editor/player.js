@@ -24,8 +24,10 @@ export function createPlayer(app) {
     media.src = m.url;
     shiftMs = m.shift_ms || 0;
     if (m.is_video) { media.playsInline = true; box.appendChild(media); box.hidden = false; } else { box.hidden = true; root.appendChild(media); media.style.display = "none"; }
-    media.addEventListener("play", () => { store.setPlaying(true); $(".al-play").textContent = "⏸"; tick(); });
-    media.addEventListener("pause", () => { store.setPlaying(false); $(".al-play").textContent = "▶"; store.setStopAt(null); app.updatePlayhead(); });
+    // The play button's icon is drawn by CSS (.al-play.playing: two bars): the pause character
+    // U+23F8 is missing from common fonts and showed as an empty box.
+    media.addEventListener("play", () => { store.setPlaying(true); $(".al-play").classList.add("playing"); tick(); });
+    media.addEventListener("pause", () => { store.setPlaying(false); $(".al-play").classList.remove("playing"); store.setStopAt(null); app.updatePlayhead(); });
     media.addEventListener("seeked", () => app.updatePlayhead());
     media.addEventListener("error", () => app.toast("The browser cannot play this media file.", "error", 8000));
     media.playbackRate = Number($(".al-speed").value || 1);

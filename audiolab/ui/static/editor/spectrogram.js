@@ -1,6 +1,6 @@
 // The spectrogram strip: the server's log-mel image of the visible window (asked for shortly
 // after the view stops changing, at most SPEC_MAX_MS wide), coloured and drawn under the ruler.
-import { GUTTER, SPEC_H, t2x } from "./geometry.js";
+import { SPEC_H, gutterOf, t2x } from "./geometry.js";
 
 export const SPEC_MAX_MS = 60000;
 
@@ -69,7 +69,7 @@ export function createSpectrogram(app) {
     drawSpec();
   }
   function drawSpec() {
-    const c = app.canvases.spec.getContext("2d"), w = V.cssW, h = SPEC_H;
+    const c = app.canvases.spec.getContext("2d"), w = V.cssW, h = SPEC_H, GUTTER = gutterOf(V);
     c.clearRect(0, 0, w, h); c.fillStyle = "#05060a"; c.fillRect(0, 0, w, h);
     if (SP.img && !SP.msg) {
       c.imageSmoothingEnabled = true;

@@ -27,11 +27,13 @@ export function lanesFor(speakers, segs) {
 export function createStore() {
   // What the server holds for the open recording.
   const state = { rec: null, segs: [], byId: new Map(), speakers: [], tags: [], vocab: { emotion: [], sound_event: [] },
-                  tier: null, canUndo: false, canRedo: false, peaks: [], user: "", seq: 0 };
+                  tier: null, canUndo: false, canRedo: false, peaks: [], user: "", seq: 0, assignment: null };
   // What this tab shows: the window of time (start ms, mpp ms per px, width px), the selection,
   // the time range, playback, the segment whose text is being typed.
+  // `gutter` is the width (px) left of the time axis that holds the lane names; `convo` the
+  // transcript's conversation view (turns with the speaker's name).
   const view = { start: 0, mpp: 100, width: 800, cssW: 0, sel: null, selKind: null, range: null, loop: false, stopAt: null,
-                 lanes: [], playing: false, ready: false, editing: null, gain: 1 };
+                 lanes: [], playing: false, ready: false, editing: null, gain: 1, gutter: 104, convo: false };
   // The spectrogram of the last window the server sent (an offscreen canvas) or why there is none.
   const spec = { on: false, img: null, start: 0, end: 0, msg: "" };
   // The open find bar's pattern: matching rows are marked.
@@ -49,19 +51,21 @@ export function createStore() {
   function load(st) {
     state.rec = st.recording; state.tier = st.tier; state.user = st.user; state.speakers = st.speakers; state.tags = st.tags;
     state.vocab = st.vocab; state.peaks = st.peaks; state.canUndo = st.can_undo; state.canRedo = st.can_redo; state.seq = st.seq || 0;
+    state.assignment = st.assignment || null;
     state.segs = st.segments; state.byId = new Map(state.segs.map((s) => [s.id, s])); resort();
     chunks.clear();
   }
 
   // Merge a server answer {segments, tags, speakers, deleted, can_undo, can_redo}. Returns
-  // {structural, touched}: whether lanes / rows must be rebuilt, and the segments to redraw.
+  // {structural, touched, created}: whether lanes / rows must be rebuilt, the segments to redraw,
+  // and the ids of segments and tags this tab did not hold before (a new region, a split's part).
   function applyChanges(r) {
     let structural = false;
-    const touched = new Set();
+    const touched = new Set(), created = [];
     for (const s of r.segments || []) {
       const old = state.byId.get(s.id);
       if (!old || old.start !== s.start || old.speaker_id !== s.speaker_id) structural = true;
-      if (old) Object.assign(old, s); else { state.segs.push(s); state.byId.set(s.id, s); }
+      if (old) Object.assign(old, s); else { state.segs.push(s); state.byId.set(s.id, s); created.push(s.id); }
       touched.add(s.id);
     }
     for (const id of r.deleted || []) {
@@ -74,7 +78,7 @@ export function createStore() {
     }
     for (const t of r.tags || []) {
       const i = state.tags.findIndex((x) => x.id === t.id);
-      if (i >= 0) state.tags[i] = t; else state.tags.push(t);
+      if (i >= 0) state.tags[i] = t; else { state.tags.push(t); created.push(t.id); }
       if (t.segment_id) touched.add(t.segment_id);
     }
     for (const s of r.speakers || []) {
@@ -84,7 +88,7 @@ export function createStore() {
     }
     if ("can_undo" in r) { state.canUndo = r.can_undo; state.canRedo = r.can_redo; }
     resort();
-    return { structural, touched };
+    return { structural, touched, created };
   }
 
   // Merge a live-update batch {seq, segments, tags, speakers, deleted, can_undo, can_redo}: an
@@ -122,6 +126,9 @@ export function createStore() {
     setReady(on) { view.ready = on; },
     setEditing(editing) { view.editing = editing; },
     setGain(gain) { view.gain = gain; },
+    setGutter(px) { view.gutter = px; },
+    setConvo(on) { view.convo = !!on; },
+    setAssignment(status) { state.assignment = status; },
     rebuildLanes() { view.lanes = lanesFor(state.speakers, state.segs); },
     // A region's span while its edge is dragged (drawn at once, saved by an edit on release).
     previewSpan(o, start, end) { o.start = start; o.end = end; },
@@ -134,10 +141,18 @@ export function createStore() {
     setFindPattern(re) { find.re = re; },
   };
 
+  // The segment before / after segment `s` in its tier (time order), or null.
+  function neighbour(s, dir) {
+    const i = state.segs.indexOf(s);
+    if (i < 0) return null;
+    for (let k = i + dir; k >= 0 && k < state.segs.length; k += dir) if (state.segs[k].tier_id === s.tier_id) return state.segs[k];
+    return null;
+  }
+
   // The selected segment or tag, or null.
   function selected() {
     return view.selKind === "segment" ? state.byId.get(view.sel) : view.selKind === "tag" ? state.tags.find((t) => t.id === view.sel) : null;
   }
 
-  return { state, view, spec, find, chunks, load, applyChanges, applyRemote, selected, ...actions };
+  return { state, view, spec, find, chunks, load, applyChanges, applyRemote, selected, neighbour, ...actions };
 }

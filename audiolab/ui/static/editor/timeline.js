@@ -5,13 +5,16 @@ import { el } from "../shared/dom.js";
 import { fmt } from "../shared/format.js";
 import { timecode } from "./timecode.js";
 import { levelFor, peakAt } from "./peaks.js";
-import { GUTTER, LANE_H, OVERVIEW_H, RULER_H, SPEC_H, WAVE_H, fitText, hexA, hit, laneY, mainHeight, niceStep,
-         regionsInLane, t2x as t2xOf, viewEnd as viewEndOf, x2t as x2tOf } from "./geometry.js";
+import { LANE_H, OVERVIEW_H, RULER_H, SPEC_H, WAVE_H, fitText, gutterFor, hexA, hit, laneLayout, laneY, mainHeight, niceStep,
+         rowBox, t2x as t2xOf, viewEnd as viewEndOf, x2t as x2tOf } from "./geometry.js";
+
+const LANE_FONT = "12px system-ui, sans-serif";
 
 // `app` gives root, $, store, seek, nowMs, select, playSelected, edit, ensurePeaks, drawSpec,
 // scheduleSpec, followTranscript.
 export function createTimeline(app) {
   const { $, store } = app, S = store.state, V = store.view;
+  const G = () => V.gutter;  // the lane names' width (px left of the time axis)
   const cv = { ov: $(".al-overview"), ruler: $(".al-ruler"), spec: $(".al-spec"), main: $(".al-main") };
   const x2t = (x) => x2tOf(V, x), t2x = (t) => t2xOf(V, t), viewEnd = () => viewEndOf(V);
   const spk = (id) => S.speakers.find((s) => s.id === id) || null;
@@ -31,17 +34,48 @@ export function createTimeline(app) {
       cv[k].style.width = w + "px"; cv[k].style.height = h[k] + "px";
       cv[k].getContext("2d").setTransform(dpr, 0, 0, dpr, 0, 0);
     }
-    store.setSize(w - GUTTER, w);
+    store.setSize(w - G(), w);
   }
   // The same window of time after the canvases changed size.
   function relayout() { resize(); store.setView(); }
-  function buildLanes() { store.rebuildLanes(); if (S.rec) { relayout(); draw(); } }
+  // The lane names as the gutter writes them ("1 Sheila"), and the gutter width they need.
+  function laneLabel(lane, i) {
+    const label = lane.kind === "speaker" ? (lane.id ? spkName(lane.id) : "(no speaker)") : lane.kind === "sound_event" ? "Sound events" : "Emotions";
+    return (lane.kind === "speaker" && i < 9 ? (i + 1) + " " : "") + label;
+  }
+  // The gutter grows to show a longer name whole, and does not shrink again while the recording
+  // is open (renaming SPEAKER_01 to "Sheila" does not shift the time axis under the pointer).
+  let gutterRec = null;
+  function fitGutter() {
+    const c = cv.main.getContext("2d"); c.save(); c.font = LANE_FONT;
+    let px = gutterFor(V.lanes.map(laneLabel), (t) => c.measureText(t).width);
+    c.restore();
+    if (S.rec && gutterRec === S.rec.id) px = Math.max(px, V.gutter);
+    gutterRec = S.rec ? S.rec.id : null;
+    if (px === V.gutter) return false;
+    store.setGutter(px);  // the canvases' next resize() narrows the time axis by the change
+    return true;
+  }
+  function buildLanes() { store.rebuildLanes(); fitGutter(); if (S.rec) { relayout(); draw(); } }
   function fitAll() { resize(); store.setView(0, Math.max(0.5, S.rec.duration / V.width)); }
+  // The time zooming keeps in place: the playhead while playing; else the selected region (or
+  // the selected time range); else the playhead; the middle of the view when none is in view.
+  function zoomAnchor() {
+    const t0 = V.start, t1 = viewEnd(), inView = (t) => t >= t0 && t <= t1;
+    if (app.media() && V.playing) return app.nowMs();
+    const o = store.selected();
+    if (o) return (o.start + o.end) / 2;
+    if (V.range) return (V.range[0] + V.range[1]) / 2;
+    const ph = app.nowMs();
+    return inView(ph) ? ph : (t0 + t1) / 2;
+  }
   function zoom(factor, anchorT) {
     if (!S.rec) return;
-    const at = anchorT === undefined ? (app.media() && V.playing ? app.nowMs() : V.start + V.width * V.mpp / 2) : anchorT;
-    const ax = t2x(at), mpp = Math.min(Math.max(V.mpp * factor, 5), Math.max(5, S.rec.duration / V.width));
-    store.setView(at - (ax - GUTTER) * mpp, mpp);
+    const at = anchorT === undefined ? zoomAnchor() : anchorT;
+    const inView = at >= V.start && at <= viewEnd();
+    const ax = inView ? t2x(at) : G() + V.width / 2;  // in view: stays where it is; else comes to the middle
+    const mpp = Math.min(Math.max(V.mpp * factor, 5), Math.max(5, S.rec.duration / V.width));
+    store.setView(at - (ax - G()) * mpp, mpp);
     refresh();
   }
   function refresh() { draw(); app.ensurePeaks().then(draw); if (store.spec.on) app.scheduleSpec(); }
@@ -77,12 +111,12 @@ export function createTimeline(app) {
     const step = niceStep(V.mpp), t1 = viewEnd();
     c.fillStyle = "#9aa6b8"; c.strokeStyle = "#3a4558"; c.font = "11px ui-monospace, SFMono-Regular, Menlo, monospace";
     for (let t = Math.floor(V.start / step) * step; t <= t1; t += step) {
-      const x = Math.round(t2x(t)) + 0.5; if (x < GUTTER) continue;
+      const x = Math.round(t2x(t)) + 0.5; if (x < G()) continue;
       c.beginPath(); c.moveTo(x, 14); c.lineTo(x, h); c.stroke();
       c.fillText(step < 1000 ? fmt(t) : fmt(t, false), x + 3, 11);
       for (let k = 1; k < 5; k++) { const xx = Math.round(t2x(t + k * step / 5)) + 0.5; c.beginPath(); c.moveTo(xx, 19); c.lineTo(xx, h); c.stroke(); }
     }
-    c.fillStyle = "#10141b"; c.fillRect(0, 0, GUTTER, h);
+    c.fillStyle = "#10141b"; c.fillRect(0, 0, G(), h);
   }
   function drawMain() {
     const c = cv.main.getContext("2d"), w = V.cssW, h = mainHeight(V.lanes.length);
@@ -91,10 +125,10 @@ export function createTimeline(app) {
     if (V.range) { c.fillStyle = "rgba(255,214,102,0.16)"; c.fillRect(t2x(V.range[0]), 0, (V.range[1] - V.range[0]) / V.mpp, h); }
     // waveform
     const lvl = levelFor(S.peaks, V.mpp), lv = S.peaks[lvl], mid = WAVE_H / 2;
-    c.strokeStyle = "#263041"; c.beginPath(); c.moveTo(GUTTER, mid + 0.5); c.lineTo(w, mid + 0.5); c.stroke();
+    c.strokeStyle = "#263041"; c.beginPath(); c.moveTo(G(), mid + 0.5); c.lineTo(w, mid + 0.5); c.stroke();
     if (lv) {
       c.fillStyle = "#5fb3ff";
-      for (let x = GUTTER; x < w; x++) {
+      for (let x = G(); x < w; x++) {
         const t0 = x2t(x), t1 = x2t(x + 1); if (t0 > S.rec.duration) break;
         const b0 = Math.floor(t0 / lv.ms_per_bin), b1 = Math.max(b0, Math.ceil(t1 / lv.ms_per_bin) - 1);
         const p = peak(lvl, b0, b1);
@@ -108,9 +142,9 @@ export function createTimeline(app) {
       c.fillRect(t2x(s.start), 0, (s.end - s.start) / V.mpp, WAVE_H);
     }
     // lanes
-    c.font = "12px system-ui, sans-serif"; c.textBaseline = "middle";
+    c.font = LANE_FONT; c.textBaseline = "middle";
     V.lanes.forEach((lane, i) => drawLane(c, w, lane, i));
-    c.fillStyle = "#161c27"; c.fillRect(0, 0, GUTTER - 2, WAVE_H);
+    c.fillStyle = "#161c27"; c.fillRect(0, 0, G() - 2, WAVE_H);
     c.fillStyle = "#7f8ba0"; c.fillText("Waveform", 6, 14);
     c.fillText(V.mpp >= 1000 ? (V.mpp / 1000).toFixed(1) + " s/px" : Math.round(V.mpp) + " ms/px", 6, 30);
     if (drag && drag.ghost) {
@@ -119,38 +153,39 @@ export function createTimeline(app) {
     }
   }
   function drawLane(c, w, lane, i) {
-    const y = laneY(i);
-    c.fillStyle = i % 2 ? "#121822" : "#10151e"; c.fillRect(GUTTER, y, w - GUTTER, LANE_H - 2);
-    for (const r of regionsInLane(lane, S.segs, S.tags)) {
+    const y = laneY(i), g = G();
+    c.fillStyle = i % 2 ? "#121822" : "#10151e"; c.fillRect(g, y, w - g, LANE_H - 2);
+    const { regions } = laneLayout(lane, S.segs, S.tags);
+    for (const r of regions) {
       const o = r.o; if (o.end < V.start || o.start > viewEnd()) continue;
-      const x0 = Math.max(GUTTER, t2x(o.start)), x1 = Math.min(w, t2x(o.end));
+      const rows = r.rows, x0 = Math.max(g, t2x(o.start)), x1 = Math.min(w, t2x(o.end)), [top, h] = rowBox(i, r.row, rows);
       const color = r.type === "segment" ? spkColor(o.speaker_id) : vocabColor(o.kind, o.label);
       const selected = o.id === V.sel;
-      c.fillStyle = hexA(color, selected ? 0.95 : 0.62); c.fillRect(x0, y + 2, Math.max(2, x1 - x0), LANE_H - 6);
-      if (selected) { c.strokeStyle = "#fff"; c.lineWidth = 2; c.strokeRect(x0 + 1, y + 2, Math.max(2, x1 - x0) - 2, LANE_H - 6); c.lineWidth = 1; }
-      if (r.type === "segment" && o.status === "reviewed") { c.fillStyle = "#fff"; c.fillRect(x0, y + LANE_H - 6, Math.max(2, x1 - x0), 2); }
-      if (x1 - x0 > 24) {
-        c.save(); c.beginPath(); c.rect(x0 + 3, y, x1 - x0 - 6, LANE_H); c.clip();
-        c.fillStyle = "#0b0e14"; c.fillText(r.type === "segment" ? (o.text || "…") : o.label, x0 + 5, y + LANE_H / 2);
+      c.fillStyle = hexA(color, selected ? 0.95 : 0.62); c.fillRect(x0, top, Math.max(2, x1 - x0), h - (rows > 1 ? 1 : 0));
+      if (selected) { c.strokeStyle = "#fff"; c.lineWidth = 2; c.strokeRect(x0 + 1, top, Math.max(2, x1 - x0) - 2, h - (rows > 1 ? 1 : 0)); c.lineWidth = 1; }
+      if (r.type === "segment" && o.status === "reviewed") { c.fillStyle = "#fff"; c.fillRect(x0, top + h - 2, Math.max(2, x1 - x0), 2); }
+      if (x1 - x0 > 24 && h >= 9) {
+        c.save(); c.beginPath(); c.rect(x0 + 3, top, x1 - x0 - 6, h); c.clip();
+        if (rows > 1) c.font = Math.max(8, Math.min(12, Math.floor(h - 1))) + "px system-ui, sans-serif";
+        c.fillStyle = "#0b0e14"; c.fillText(r.type === "segment" ? (o.text || "…") : o.label, x0 + 5, top + h / 2);
         c.restore();
       }
     }
-    // gutter label
-    c.fillStyle = "#161c27"; c.fillRect(0, y, GUTTER - 2, LANE_H - 2);
-    const label = lane.kind === "speaker" ? (lane.id ? spkName(lane.id) : "(no speaker)") : lane.kind === "sound_event" ? "Sound events" : "Emotions";
+    // gutter label (the gutter is as wide as the longest name needs, up to GUTTER_MAX)
+    c.fillStyle = "#161c27"; c.fillRect(0, y, g - 2, LANE_H - 2);
     c.fillStyle = lane.kind === "speaker" ? spkColor(lane.id) : "#c7cfdb";
     if (lane.kind === "speaker") c.fillRect(4, y + 7, 8, 8);
     c.fillStyle = "#c7cfdb";
-    c.save(); c.beginPath(); c.rect(0, y, GUTTER - 6, LANE_H); c.clip();
+    c.save(); c.beginPath(); c.rect(0, y, g - 4, LANE_H); c.clip();
     const x0 = lane.kind === "speaker" ? 16 : 6;
-    c.fillText(fitText(c, (lane.kind === "speaker" && i < 9 ? (i + 1) + " " : "") + label, GUTTER - 8 - x0), x0, y + LANE_H / 2); c.restore();
+    c.fillText(fitText(c, laneLabel(lane, i), g - 6 - x0), x0, y + LANE_H / 2); c.restore();
   }
   function updatePlayhead() {
     if (!S.rec) return;
     const t = app.nowMs();
     if (!phEl) { phEl = el("div", "al-playhead"); $(".al-wavebox").appendChild(phEl); }
     const x = t2x(t);
-    phEl.style.display = x < GUTTER || x > V.cssW ? "none" : "block";
+    phEl.style.display = x < G() || x > V.cssW ? "none" : "block";
     phEl.style.left = x + "px";
     $(".al-clock").textContent = fmt(t);
     if (S.rec.video) $(".al-tc").textContent = timecode(t, S.rec.video);
@@ -158,17 +193,28 @@ export function createTimeline(app) {
   }
 
   // ---- the mouse ----
+  // Pointer events: their coordinates keep the fractions of a pixel (a mouse event's are whole
+  // pixels), so a boundary dragged at a whole-file zoom lands within a few ms of where it is let go.
   const pos = (e, c) => { const r = c.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
-  cv.main.addEventListener("mousedown", (e) => {
+  // A press on the canvas takes the keys from a field of the panels (a speaker's name, a note):
+  // the field is left (which saves it, as a click anywhere else would) and the keys go to the
+  // editor. (The press itself is kept from selecting text, which would also keep the focus.)
+  function takeFocus() {
+    const ed = app.root.querySelector(".al-editor"), a = document.activeElement;
+    if (a && a !== ed && ed.contains(a) && a.blur) a.blur();
+    if (!V.editing) ed.focus({ preventScroll: true });
+  }
+  cv.main.addEventListener("pointerdown", (e) => {
     if (!S.rec || e.button !== 0) return;
-    const [x, y] = pos(e, cv.main); if (x < GUTTER) return;
+    const [x, y] = pos(e, cv.main); if (x < G()) return;
+    takeFocus();
     const h = hit(V, S.segs, S.tags, x, y), t = x2t(x);
     if (h && h.type && h.edge) { drag = { mode: "edge", h, orig: [h.o.start, h.o.end], moved: false }; app.select(h.o.id, h.type, false); }
     else if (h && h.type) drag = { mode: "click", h, x };
     else drag = { mode: "create", lane: h ? h.lane : -1, t0: t, x, ghost: null };
     e.preventDefault();
   });
-  window.addEventListener("mousemove", (e) => {
+  window.addEventListener("pointermove", (e) => {
     if (!drag) {
       if (S.rec && e.target === cv.main) {
         const [x, y] = pos(e, cv.main), h = hit(V, S.segs, S.tags, x, y);
@@ -184,7 +230,7 @@ export function createTimeline(app) {
       draw();
     } else if (d.mode === "create" && Math.abs(x - d.x) > 3) { d.ghost = [Math.min(d.t0, t), Math.max(d.t0, t)]; draw(); }
   });
-  window.addEventListener("mouseup", async (e) => {
+  window.addEventListener("pointerup", async (e) => {
     const d = drag; if (!d) return; drag = null;
     const [x] = pos(e, cv.main);
     if (d.mode === "edge") {
@@ -194,21 +240,29 @@ export function createTimeline(app) {
       store.previewSpan(o, d.orig[0], d.orig[1]);
       if (d.h.type === "segment") await app.edit({ op: "set_span", segment: { id: o.id, version: o.version }, start, end });
       else await app.edit({ op: "update_tag", tag: { id: o.id, version: o.version }, start, end });
-    } else if (d.mode === "click") { app.select(d.h.o.id, d.h.type, false); app.seek(x2t(x)); if (e.detail >= 2) app.playSelected(); }
+    } else if (d.mode === "click") { app.select(d.h.o.id, d.h.type, false); app.seek(x2t(x)); }
     else if (d.mode === "create") {
       if (!d.ghost || d.ghost[1] - d.ghost[0] < 20) { store.setRange(null); app.seek(x2t(x)); draw(); return; }
       const [a, b] = d.ghost.map(Math.round), lane = V.lanes[d.lane];
       if (!lane) { store.setRange([a, b]); draw(); return; }
-      if (lane.kind === "speaker") await app.edit({ op: "create_segment", start: a, end: b, speaker_id: lane.id });
-      else await app.edit({ op: "add_tag", kind: lane.kind, start: a, end: b, label: lane.kind === "emotion" ? $(".al-emosel").value : $(".al-eventsel").value });
+      store.setRange(null);
+      // the new region is selected (a segment has the lane's speaker; the "(no speaker)" lane none)
+      const r = lane.kind === "speaker" ? await app.edit({ op: "create_segment", start: a, end: b, speaker_id: lane.id })
+        : await app.edit({ op: "add_tag", kind: lane.kind, start: a, end: b, label: lane.kind === "emotion" ? $(".al-emosel").value : $(".al-eventsel").value });
+      app.selectCreated(r, lane.kind === "speaker" ? "segment" : "tag");
       draw();
     }
+  });
+  // double-click a region: play it
+  cv.main.addEventListener("dblclick", (e) => {
+    const [x, y] = pos(e, cv.main), h = S.rec && x >= G() ? hit(V, S.segs, S.tags, x, y) : null;
+    if (h && h.type) app.playSelected();
   });
   cv.main.addEventListener("wheel", (e) => {
     if (!S.rec) return;
     e.preventDefault();
     const [x] = pos(e, cv.main);
-    if (e.ctrlKey || e.metaKey) zoom(e.deltaY > 0 ? 1.25 : 0.8, x2t(Math.max(GUTTER, x)));
+    if (e.ctrlKey || e.metaKey) zoom(e.deltaY > 0 ? 1.25 : 0.8, x2t(Math.max(G(), x)));
     else { store.setView(V.start + (e.deltaX || e.deltaY) * V.mpp); refresh(); }
   }, { passive: false });
   let ovDrag = false;
@@ -216,7 +270,7 @@ export function createTimeline(app) {
   cv.ov.addEventListener("mousedown", (e) => { if (!S.rec) return; ovDrag = true; ovMove(e); });
   window.addEventListener("mousemove", (e) => { if (ovDrag) ovMove(e); });
   window.addEventListener("mouseup", () => { ovDrag = false; });
-  cv.ruler.addEventListener("click", (e) => { if (!S.rec) return; const [x] = pos(e, cv.ruler); if (x >= GUTTER) app.seek(x2t(x)); });
+  cv.ruler.addEventListener("click", (e) => { if (!S.rec) return; const [x] = pos(e, cv.ruler); if (x >= G()) app.seek(x2t(x)); });
   // A new box width keeps the same span of time in view.
   new ResizeObserver(() => {
     if (!S.rec) return;
@@ -227,7 +281,7 @@ export function createTimeline(app) {
   }).observe($(".al-wavebox"));
 
   return {
-    canvases: cv, x2t, t2x, viewEnd, resize, relayout, buildLanes, fitAll, zoom, refresh, reveal, draw, updatePlayhead,
+    canvases: cv, x2t, t2x, viewEnd, resize, relayout, buildLanes, fitGutter, fitAll, zoom, refresh, reveal, draw, updatePlayhead,
     spkColor, spkName, vocabColor,
   };
 }

@@ -1,7 +1,11 @@
 // The transcript pane: one row per segment, virtualized (only the rows near the view exist in the
 // DOM, between two spacers that keep the scroll height; heights are measured once a row is built,
 // rows never built count with the average), the row under the playhead followed and marked, and
-// typing a segment's text (kept in the browser until saved, see drafts.js).
+// typing a segment's text (kept in the browser until saved, see drafts.js). Rebuilding the rows
+// after an edit, an undo or a live update keeps the user's place: the selected row (else the
+// first row in view) stays where it was on screen.
+// The conversation view shows the rows as a chat: the speaker's name where a turn begins, the
+// rows of one turn joined, each speaker on their own side.
 import { el } from "../shared/dom.js";
 import { fmt } from "../shared/format.js";
 import { createDrafts } from "./drafts.js";
@@ -12,7 +16,17 @@ import { ref } from "./store.js";
 export const LOW_P = 0.5;  // words the recognizer was less sure of are marked
 const VMARGIN = 30, VPAD = 4;
 
-// `app` gives root, $, store, toast, select, seek, edit, spkColor, spkName, vocabColor and the
+// Character ranges [start, end) of the whitespace-separated tokens of `text`.
+export function tokenRanges(text) {
+  return [...String(text || "").matchAll(/\S+/g)].map((m) => [m.index, m.index + m[0].length]);
+}
+
+// Whether the row of segment i starts a turn (its speaker is not the previous segment's).
+export function startsTurn(segs, i) {
+  return i === 0 || (segs[i - 1].speaker_id || null) !== (segs[i].speaker_id || null);
+}
+
+// `app` gives root, $, store, toast, select, seek, edit, idle, spkColor, spkName, vocabColor and the
 // text-box keys' actions (see keymap.js).
 export function createTranscript(app) {
   const { root, $, store } = app, S = store.state, V = store.view;
@@ -22,9 +36,30 @@ export function createTranscript(app) {
   const drafts = createDrafts(window.localStorage, () => ({ user: S.user, recording: S.rec.id }));
   // The segment under the playhead (`playing`) and its word (`now`), kept on whichever row shows it.
   let curId = null, curWordI = -1, curRow = null, curWord = null;
-  let rowsW = 0;
+  let rowsW = 0, rowsH = 0;
+  const editorEl = () => root.querySelector(".al-editor");
+
+  // The row to keep in place across a rebuild: the selected one if it is in view, else the first
+  // row in view that still exists; with its distance from the pane's top.
+  function viewAnchor() {
+    if (!padTop.isConnected) return null;
+    const top = rowsBox.getBoundingClientRect().top, bottom = top + rowsBox.clientHeight;
+    const inView = (r) => { const b = r.getBoundingClientRect(); return b.bottom > top && b.top < bottom ? b.top - top : null; };
+    const sel = V.selKind === "segment" && V.sel ? rowEls.get(V.sel) : null;
+    if (sel && S.byId.has(V.sel)) { const dy = inView(sel); if (dy !== null) return { id: V.sel, dy }; }
+    for (const r of rowsBox.children) {
+      if (!r.classList.contains("al-row") || !S.byId.has(r.dataset.id)) continue;
+      const dy = inView(r); if (dy !== null) return { id: r.dataset.id, dy };
+    }
+    return null;
+  }
+  function anchorOffset(anchor) {
+    const r = rowEls.get(anchor.id);
+    return r ? r.getBoundingClientRect().top - rowsBox.getBoundingClientRect().top - anchor.dy : 0;
+  }
 
   function renderRows() {
+    const anchor = viewAnchor(), keepTop = rowsBox.scrollTop;
     // The row whose text is being typed stays where it is (taking it out of the page would end
     // the typing); the others are rebuilt around it.
     const keep = V.editing && S.byId.has(V.editing.id) ? rowEls.get(V.editing.id) : null;
@@ -32,10 +67,23 @@ export function createTranscript(app) {
     rowEls.clear(); curRow = null; curWord = null;
     if (keep) rowEls.set(V.editing.id, keep);
     VW.a = VW.b = -1; VW.idx = new Map(S.segs.map((s, i) => [s.id, i])); VW.dirty = true;
+    rowsBox.classList.toggle("convo", V.convo);
     if (!S.segs.length) { rowsBox.appendChild(el("div", "al-empty", "No segments yet. Drag in a speaker lane to create one, or pre-label the recording in the Library tab.")); return; }
-    padTop.style.height = padBot.style.height = "0px";
     rowsBox.prepend(padTop); rowsBox.append(padBot);
+    const off = offsets();
+    padTop.style.height = "0px"; padBot.style.height = off[off.length - 1] + "px";
+    const i = anchor ? VW.idx.get(anchor.id) : undefined;
+    rowsBox.scrollTop = i !== undefined ? off[i] + VPAD - anchor.dy : keepTop;
     renderWindow();
+    if (anchor && rowEls.get(anchor.id)) {
+      // measured heights may differ from the estimate: put the anchor back exactly
+      const d = anchorOffset(anchor);
+      if (Math.abs(d) >= 1) { rowsBox.scrollTop += d; renderWindow(); }
+    }
+    if (V.selKind === "segment" && V.sel && S.byId.has(V.sel)) {
+      const r = rowEls.get(V.sel) || revealRow(V.sel);
+      if (r) { r.classList.add("sel"); ensureVisible(r); }
+    }
   }
   function rowHeight(i) { const h = rowH.get(S.segs[i].id); return h === undefined ? (VW.est || 56) : h; }
   function offsets() {
@@ -76,6 +124,12 @@ export function createTranscript(app) {
     if (!VW.est && cnt) { VW.est = sum / cnt; VW.dirty = true; }
     if (VW.dirty && VW.a >= 0) setSpacers();  // the spacers stand for rows outside the window only: keep them exact
   }
+  // Scroll the pane (only) so that row `r` is inside it.
+  function ensureVisible(r) {
+    const box = rowsBox.getBoundingClientRect(), b = r.getBoundingClientRect();
+    if (b.top < box.top) rowsBox.scrollTop -= box.top - b.top + VPAD;
+    else if (b.bottom > box.top + rowsBox.clientHeight) rowsBox.scrollTop += Math.min(b.top - box.top - VPAD, b.bottom - box.top - rowsBox.clientHeight + VPAD);
+  }
   // The row of segment `id`, scrolled into the pane's view (built first if it is outside the window).
   function revealRow(id) {
     let r = rowEls.get(id);
@@ -85,7 +139,7 @@ export function createTranscript(app) {
       if (top !== null) rowsBox.scrollTop = top;
       renderWindow(); r = rowEls.get(id);
     }
-    if (r) r.scrollIntoView({ block: "nearest" });
+    if (r) { ensureVisible(r); renderWindow(); }
     return r || null;
   }
   // Move the row highlight from segment `prev` to `id` (`isSegment`: a segment, shown and marked).
@@ -104,9 +158,19 @@ export function createTranscript(app) {
     row.classList.toggle("hit", !!(store.find.re && store.find.re.test(s.text || "")));
     const meta = el("div", "al-row-meta");
     const dot = el("span", "al-dot st-" + s.status); dot.title = s.status; meta.appendChild(dot);
-    meta.appendChild(el("span", "al-time", fmt(s.start) + " – " + fmt(s.end)));
+    const time = el("span", "al-time", fmt(s.start) + " – " + fmt(s.end));
     const chip = el("span", "al-spk", app.spkName(s.speaker_id)); chip.style.borderColor = app.spkColor(s.speaker_id); chip.style.color = app.spkColor(s.speaker_id);
-    meta.appendChild(chip);
+    if (V.convo) {
+      const i = VW.idx.get(s.id), turn = i === undefined || startsTurn(S.segs, i);
+      const side = S.speakers.findIndex((p) => p.id === s.speaker_id);
+      row.classList.add("convo"); row.classList.toggle("cont", !turn); row.classList.toggle("right", side % 2 === 1);
+      row.style.setProperty("--al-spk", app.spkColor(s.speaker_id));
+      if (turn) { chip.className = "al-spk al-spk-name"; meta.appendChild(chip); }
+      meta.appendChild(time);
+    } else {
+      row.classList.remove("convo", "cont", "right");
+      meta.append(time, chip);
+    }
     for (const t of S.tags) if (t.segment_id === s.id) {
       const c = el("span", "al-chip", t.kind === "note" ? "✎ " + t.note : t.label);
       c.style.background = t.kind === "note" ? "#3a4558" : app.vocabColor(t.kind, t.label); meta.appendChild(c);
@@ -121,7 +185,16 @@ export function createTranscript(app) {
         sp.dataset.i = i; sp.dataset.start = w[0]; sp.title = fmt(w[0]) + (p ? "  p=" + Number(w[3]).toFixed(2) : "");
         tx.appendChild(sp); tx.appendChild(document.createTextNode(" "));
       });
-    } else tx.textContent = s.text || "";
+    } else {
+      // the text as it is (its own spaces and line breaks), each token a span a double-click can select
+      const text = s.text || "";
+      let at = 0;
+      tokenRanges(text).forEach(([a, b], i) => {
+        if (a > at) tx.appendChild(document.createTextNode(text.slice(at, a)));
+        const sp = el("span", "al-tok", text.slice(a, b)); sp.dataset.i = i; tx.appendChild(sp); at = b;
+      });
+      if (at < text.length) tx.appendChild(document.createTextNode(text.slice(at)));
+    }
     if (!s.text) tx.classList.add("placeholder");
     row.appendChild(tx);
   }
@@ -152,60 +225,143 @@ export function createTranscript(app) {
     syncMarks();
   }
 
-  function startEdit(id) {
+  // ---- typing a segment's text ----
+  // Open segment `id`'s text box. `how`: {word: i} selects word i, {caret: n} puts the caret at
+  // character n; otherwise the whole text is selected (typing replaces it, ← / → go to its ends).
+  async function startEdit(id, how = {}) {
+    if (Number(root.dataset.pending || 0) > 0) await app.idle();  // an edit in flight may change this text
     const s = S.byId.get(id); if (!s) return;
+    if (V.editing && V.editing.id === id) { V.editing.ta.focus(); return; }
+    if (V.editing && V.editing.finish) V.editing.finish({ save: true });  // another box: it saves and closes first
     app.select(id, "segment", false);
     const row = revealRow(id); if (!row) return;
-    const tx = row.querySelector(".al-text");
+    const tx = row.querySelector(".al-text"); if (!tx) return;
     const kept = drafts.get(id);
     const ta = el("textarea", "al-edit"); ta.value = kept !== null ? kept : s.text;
     ta.rows = Math.max(2, Math.ceil((ta.value.length + 1) / 70));
-    tx.replaceWith(ta); ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length);
+    ta.spellcheck = true;
+    const hint = el("div", "al-edit-hint");
+    tx.replaceWith(ta); ta.after(hint); ta.focus({ preventScroll: true });
+    const ranges = tokenRanges(ta.value);
+    if (how.word !== undefined && ranges[how.word] && kept === null) ta.setSelectionRange(...ranges[how.word]);
+    else if (how.caret !== undefined) ta.setSelectionRange(Math.min(how.caret, ta.value.length), Math.min(how.caret, ta.value.length));
+    else ta.select();
+    ensureVisible(row);
     if (kept !== null && kept !== s.text) app.toast("Restored the text you typed here before, which was never saved. Enter saves it, Esc discards it.", "info", 8000);
-    ta.addEventListener("input", () => drafts.keep(id, ta.value));
     const seenVersion = s.version;
-    store.setEditing({ id, ta, version: seenVersion });
-    let done = false;
-    const finish = async (save, review) => {
-      if (done) return; done = true; store.setEditing(null);
-      // Keys pressed while the save is in flight are shortcuts again, not text for the old box.
-      ta.readOnly = true;
-      root.querySelector(".al-editor").focus({ preventScroll: true });
+    let done = false, warned = false;
+    const say = (text) => { hint.textContent = text; hint.classList.toggle("on", !!text); };
+    ta.addEventListener("input", () => { drafts.keep(id, ta.value); if (warned) { warned = false; say(""); } });
+    const changed = () => { const cur = S.byId.get(id); return !!cur && ta.value.trim() !== cur.text; };
+    // End the typing: the box goes, the row shows the segment again, the keys are shortcuts again.
+    const close = () => {
+      done = true; store.setEditing(null);
+      ta.readOnly = true;  // keys pressed while a save is in flight are shortcuts again, not text for the old box
+      editorEl().focus({ preventScroll: true });
+    };
+    const restoreRow = () => { const now = S.byId.get(id); if (now) updateRow(now); };
+    const finish = async ({ save = true, review = false, advance = false } = {}) => {
+      if (done) return; close();
       const cur = S.byId.get(id);
       if (save && cur && ta.value.trim() !== cur.text) {
         const r = await app.edit({ op: "set_text", segment: { id, version: seenVersion }, text: ta.value }, ta.value);
         if (r && r.ok) drafts.drop(id);  // refused or unanswered: the text stays kept for the next try
-      } else {
-        if (!save || cur) drafts.drop(id);  // Esc discards; nothing to save
-        if (cur) updateRow(cur);
+      } else if (!save || cur) drafts.drop(id);  // Esc discards; nothing to save
+      restoreRow();
+      if (review && S.byId.get(id)) {
+        await app.edit(() => { const x = S.byId.get(id); return x ? { op: "set_status", segment: ref(x), status: "reviewed" } : null; });
       }
-      const now = S.byId.get(id);
-      if (review && now) await app.edit({ op: "set_status", segment: ref(now), status: "reviewed" });
-      root.querySelector(".al-editor").focus({ preventScroll: true });
+      editorEl().focus({ preventScroll: true });
+      if (advance) {
+        const now = S.byId.get(id), next = now && store.neighbour(now, 1);
+        if (next) startEdit(next.id); else app.toast("That was the last segment.", "info", 2500);
+      }
     };
+    // Esc: asks first (a second Esc) when the text was changed.
+    const cancel = () => {
+      if (changed() && !warned) { warned = true; say("Esc again discards what you typed · Enter saves it"); return; }
+      finish({ save: false });
+    };
+    const box = {
+      finish, cancel,
+      atStart: () => ta.selectionStart === 0 && ta.selectionEnd === 0,
+      atEnd: () => ta.selectionStart === ta.value.length && ta.selectionEnd === ta.value.length,
+      op: (kind, n) => textOp(kind, n),
+    };
+    store.setEditing({ id, ta, version: seenVersion, finish });
+    // The edits at the text cursor: each sends the text as typed with it (nothing typed is lost).
+    async function textOp(kind, n) {
+      const cur = S.byId.get(id); if (!cur || done) return;
+      const text = ta.value, cursor = ta.selectionStart, before = text.slice(0, cursor).trim(), after = text.slice(cursor).trim();
+      const neighbour = (dir) => store.neighbour(cur, dir);
+      let action = null, then = null;
+      if (kind === "split" || kind === "speaker" || kind === "next") {
+        if (!after) { app.toast("Put the text cursor before the words to move (there are none after it).", "info", 3000); return; }
+      }
+      if (kind === "split") {
+        if (!before) { app.toast("Put the text cursor after the first word to split here.", "info", 3000); return; }
+        action = { op: "split_text", segment: ref(cur), text, cursor };
+        then = (r) => app.selectCreated(r, "segment", id);
+      } else if (kind === "speaker") {
+        const p = S.speakers[n - 1]; if (!p) { app.toast("There is no speaker " + n + ".", "info", 2500); return; }
+        action = { op: "words_to_speaker", segment: ref(cur), text, cursor, speaker_id: p.id };
+        then = (r) => { if (!app.selectCreated(r, "segment", id)) app.select(id, "segment", false); };
+      } else if (kind === "next" || kind === "previous") {
+        if (kind === "previous" && !before) { app.toast("Put the text cursor after the words to move (there are none before it).", "info", 3000); return; }
+        const other = neighbour(kind === "next" ? 1 : -1);
+        if (!other) { app.toast(kind === "next" ? "This is the last segment." : "This is the first segment.", "info", 2500); return; }
+        action = { op: "move_words", segment: ref(cur), other: ref(other), text, cursor, direction: kind };
+        then = () => app.select(S.byId.has(id) ? id : other.id, "segment", false);
+      } else if (kind === "joinPrevious" || kind === "joinNext") {
+        const other = neighbour(kind === "joinNext" ? 1 : -1);
+        if (!other) { app.toast(kind === "joinNext" ? "This is the last segment." : "This is the first segment.", "info", 2500); return; }
+        close();
+        if (changed()) {
+          const r = await app.edit({ op: "set_text", segment: { id, version: seenVersion }, text }, text);
+          if (!r || !r.ok) { restoreRow(); return; }
+        }
+        drafts.drop(id);
+        const first = kind === "joinNext" ? S.byId.get(id) : other, caret = (first.text || "").length + (first.text ? 1 : 0);
+        const r = await app.merge(first, kind === "joinNext" ? other : S.byId.get(id));
+        restoreRow();
+        if (r && r.ok && S.byId.get(first.id)) startEdit(first.id, { caret });
+        return;
+      }
+      close();
+      const r = await app.edit(action, text);
+      if (r && r.ok) { drafts.drop(id); restoreRow(); if (then) then(r); }
+      else { restoreRow(); if (S.byId.get(id)) startEdit(id); }  // refused: the box again, with the text typed
+    }
     ta.addEventListener("keydown", (e) => {
       e.stopPropagation();
-      if (dispatch("text", e, app, finish)) e.preventDefault();
+      if (dispatch("text", e, app, box)) e.preventDefault();
     });
-    ta.addEventListener("blur", () => finish(true, false));
+    ta.addEventListener("blur", () => { if (!done) finish({ save: true }); });
   }
   // "N segments have kept text" after opening a recording.
   function unsavedSegments() { return drafts.unsaved(S.byId); }
 
   rowsBox.addEventListener("scroll", renderWindow, { passive: true });
   new ResizeObserver(() => {
-    const w = rowsBox.clientWidth; if (!padTop.isConnected || w === rowsW) return;
-    rowsW = w;
-    // a new width changes the rows' heights: measure the built ones again
-    rowH.clear(); VW.dirty = true; measure(rowEls.values()); VW.a = VW.b = -1; renderWindow();
+    const w = rowsBox.clientWidth, h = rowsBox.clientHeight; if (!padTop.isConnected || (w === rowsW && h === rowsH)) return;
+    const wide = w !== rowsW;
+    rowsW = w; rowsH = h;
+    // a new width changes the rows' heights: measure the built ones again; a new height shows more rows
+    if (wide) { rowH.clear(); VW.dirty = true; measure(rowEls.values()); }
+    VW.a = VW.b = -1; renderWindow();
   }).observe(rowsBox);
   rowsBox.addEventListener("click", (e) => {
-    const row = e.target.closest(".al-row"); if (!row || V.editing) return;
+    const row = e.target.closest(".al-row"); if (!row || (V.editing && V.editing.id === row.dataset.id)) return;
     const s = S.byId.get(row.dataset.id); if (!s) return;
     if (e.target.classList.contains("al-word")) { app.select(s.id, "segment", false); app.seek(Number(e.target.dataset.start)); return; }
     app.select(s.id, "segment", true);
   });
-  rowsBox.addEventListener("dblclick", (e) => { const row = e.target.closest(".al-row"); if (row) startEdit(row.dataset.id); });
+  // Double-click: a word opens the text with that word selected; elsewhere in the row, all of it.
+  rowsBox.addEventListener("dblclick", (e) => {
+    const row = e.target.closest(".al-row"); if (!row || e.target.closest(".al-edit")) return;
+    const w = e.target.closest(".al-word, .al-tok");
+    startEdit(row.dataset.id, w ? { word: Number(w.dataset.i) } : {});
+  });
   window.addEventListener("beforeunload", (e) => {
     const ed = V.editing, cur = ed && S.byId.get(ed.id);
     if (ed && cur && ed.ta.value.trim() !== cur.text) { e.preventDefault(); e.returnValue = ""; }
