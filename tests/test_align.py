@@ -225,3 +225,27 @@ def test_an_edit_schedules_its_own_background_retiming(wb, clip) -> None:  # noq
     new = MAPPERS["segment"].get(wb.db, "s1")
     assert realign.UNALIGNED not in new.flags and queue.results[-1].updated == ("s1",)
     _valid(new.words, Span(200, 5800))
+
+
+def test_one_undo_takes_back_an_edit_and_the_retiming_that_followed_it(wb, speech_wav) -> None:
+    import dataclasses
+
+    from audiolab.core.model import Span, Word, tier_id
+    from audiolab.services import editing
+    from audiolab.services.realign import AUTHOR, UNALIGNED
+    from audiolab.storage.edits import Change
+
+    rec = wb.ingest_file(speech_wav).recording
+    seg = next(iter(editing.create_segment(wb, rec.id, tier_id(rec.id, "transcript"), 0, 2000, "ann",
+                                           text="hello there").values.values()))
+    edited = next(iter(editing.set_text(wb, seg, "hello over there", "ann").values.values()))
+    assert UNALIGNED in edited.flags
+    retimed = dataclasses.replace(edited, flags=(), words=tuple(
+        Word(Span(i * 600, i * 600 + 500), w.text) for i, w in enumerate(edited.words)))
+    wb.apply(rec.id, [Change.update(retimed)], AUTHOR, "re-align words")  # as the background job does
+    wb.undo(rec.id, "ann")
+    back = wb.transcript(rec.id).segments[0]
+    assert back.text == "hello there"  # the person's edit is undone, not only the re-timing
+    wb.redo(rec.id, "ann")
+    again = wb.transcript(rec.id).segments[0]
+    assert again.text == "hello over there" and UNALIGNED in again.flags  # scheduled again by the editor

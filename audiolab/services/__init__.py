@@ -181,6 +181,13 @@ class Workbench:
                    scope: str) -> edits.BatchResult:
         rec_id = self.recording(recording_id).id
         access.check_scope(self.db, author, rec_id, scope)
+        if fn is edits.undo:
+            # The system's re-timing of words (services/realign.py) follows a person's edit on the
+            # same stack; one undo takes back both, so Ctrl+Z means "my last edit".
+            from audiolab.services.realign import AUTHOR as RETIMING_AUTHOR
+
+            while edits.next_target_author(self.db, rec_id, scope, "undo") == RETIMING_AUTHOR:
+                edits.undo(self.db, rec_id, author, scope)
         return fn(self.db, rec_id, author, scope)
 
     def history(self, recording_id: str, entity_id: str | None = None, limit: int = 200) -> list[Edit]:

@@ -24,6 +24,7 @@ from audiolab.core.model import (
     speaker_color,
 )
 from audiolab.core.words import realign_words
+from audiolab.services.realign import clamp_words, mark_unaligned
 from audiolab.errors import ValidationError
 from audiolab.services import Workbench
 from audiolab.storage.edits import BatchResult, Change
@@ -37,6 +38,12 @@ def _inside_recording(wb: Workbench, recording_id: str, span: Span, what: str) -
     return span
 
 
+def _retimed(seg: Segment, **changes: object) -> Segment:
+    """:func:`_human`, and flagged for acoustic re-alignment: its text or span changed, so its
+    word times are a guess until :mod:`audiolab.services.realign` re-times them."""
+    return mark_unaligned(_human(seg, **changes))
+
+
 def _human(seg: Segment, **changes: object) -> Segment:
     status = changes.pop("status", None) or (
         SegmentStatus.CORRECTED if seg.status == SegmentStatus.DRAFT else seg.status)
@@ -46,7 +53,7 @@ def _human(seg: Segment, **changes: object) -> Segment:
 def set_text(wb: Workbench, seg: Segment, text: str, author: str, scope: str = "") -> BatchResult:
     text = text.strip()
     words = realign_words(seg.words, text, seg.span)
-    new = _human(seg, text=text, words=words)
+    new = _retimed(seg, text=text, words=words)
     return wb.apply(seg.recording_id, [Change.update(new)], author, "edit text", scope)
 
 
@@ -84,7 +91,7 @@ def replace_text(wb: Workbench, segments: Iterable[Segment], find: str, replace:
         new_text = " ".join(new_text.split())
         if n and new_text != seg.text:
             occurrences += n
-            changes.append(Change.update(_human(seg, text=new_text, words=realign_words(seg.words, new_text, seg.span))))
+            changes.append(Change.update(_retimed(seg, text=new_text, words=realign_words(seg.words, new_text, seg.span))))
     if not changes:
         raise ValidationError(f"'{find.strip()}' is not in the transcript")
     rec_id = changes[0].value.recording_id
@@ -94,9 +101,7 @@ def replace_text(wb: Workbench, segments: Iterable[Segment], find: str, replace:
 
 def set_span(wb: Workbench, seg: Segment, start_ms: int, end_ms: int, author: str, scope: str = "") -> BatchResult:
     span = _inside_recording(wb, seg.recording_id, Span(int(start_ms), int(end_ms)), "segment")
-    words = tuple(w for w in seg.words if w.span.overlaps(span))
-    words = tuple(dataclasses.replace(w, span=w.span.intersection(span) or w.span) for w in words)
-    new = _human(seg, span=span, words=words)
+    new = _retimed(seg, span=span, words=clamp_words(seg.words, span))  # no word dropped: text and words agree
     return wb.apply(seg.recording_id, [Change.update(new)], author, "move boundary", scope)
 
 
@@ -122,8 +127,8 @@ def split(wb: Workbench, seg: Segment, at_ms: int, author: str, scope: str = "")
         left_t, right_t = " ".join(w.text for w in left_w), " ".join(w.text for w in right_w)
     else:
         left_t, right_t = seg.text, ""
-    left = _human(seg, span=Span(seg.span.start_ms, at_ms), text=left_t, words=left_w)
-    right = _human(dataclasses.replace(seg, id=new_id(), version=1), span=Span(at_ms, seg.span.end_ms),
+    left = _retimed(seg, span=Span(seg.span.start_ms, at_ms), text=left_t, words=left_w)
+    right = _retimed(dataclasses.replace(seg, id=new_id(), version=1), span=Span(at_ms, seg.span.end_ms),
                    text=right_t, words=right_w)
     return wb.apply(seg.recording_id, [Change.update(left), Change.create(right)], author, "split", scope)
 
@@ -171,7 +176,7 @@ def merge(wb: Workbench, first: Segment, second: Segment, tags: Iterable[Tag] = 
     else:
         spk = speaker_with_more_speech(a, b) if speaker == MOST_SPEECH else speaker
         words = tuple(dataclasses.replace(w, speaker_id=spk) for w in words)
-    merged = _human(first, span=a.span.union(b.span), text=text, words=words, speaker_id=spk,
+    merged = _retimed(first, span=a.span.union(b.span), text=text, words=words, speaker_id=spk,
                     flags=tuple(dict.fromkeys(a.flags + b.flags)))
     changes = [Change.update(merged)]
     for t in tags:
@@ -242,8 +247,8 @@ def split_at_text(wb: Workbench, seg: Segment, text: str, cursor: int, author: s
     with the text as typed saved)."""
     cut = cut_text(seg, text, cursor)
     _inside(cut, seg)
-    left = _human(seg, span=Span(seg.span.start_ms, cut.at_ms), text=cut.left_text, words=cut.left_words)
-    right = _human(dataclasses.replace(seg, id=new_id(), version=1), span=Span(cut.at_ms, seg.span.end_ms),
+    left = _retimed(seg, span=Span(seg.span.start_ms, cut.at_ms), text=cut.left_text, words=cut.left_words)
+    right = _retimed(dataclasses.replace(seg, id=new_id(), version=1), span=Span(cut.at_ms, seg.span.end_ms),
                    text=cut.right_text, words=cut.right_words)
     return wb.apply(seg.recording_id, [Change.update(left), Change.create(right)], author, "split at the text cursor",
                     scope)
@@ -274,16 +279,16 @@ def move_words(wb: Workbench, seg: Segment, text: str, cursor: int, neighbour: S
         at = cut.at_ms if kept_text else seg.span.start_ms
         span = Span(min(neighbour.span.start_ms, at), max(neighbour.span.end_ms, at + 1))
         joined = " ".join(t for t in (moved_text, neighbour.text.strip()) if t)
-        changes.append(Change.update(_human(neighbour, span=span, text=joined, words=moved_words + neighbour.words)))
+        changes.append(Change.update(_retimed(neighbour, span=span, text=joined, words=moved_words + neighbour.words)))
         if kept_text:
-            changes.append(Change.update(_human(seg, span=Span(seg.span.start_ms, at), text=kept_text, words=kept_words)))
+            changes.append(Change.update(_retimed(seg, span=Span(seg.span.start_ms, at), text=kept_text, words=kept_words)))
     else:
         at = cut.at_ms if kept_text else seg.span.end_ms
         span = Span(min(neighbour.span.start_ms, at - 1), max(neighbour.span.end_ms, at))
         joined = " ".join(t for t in (neighbour.text.strip(), moved_text) if t)
-        changes.append(Change.update(_human(neighbour, span=span, text=joined, words=neighbour.words + moved_words)))
+        changes.append(Change.update(_retimed(neighbour, span=span, text=joined, words=neighbour.words + moved_words)))
         if kept_text:
-            changes.append(Change.update(_human(seg, span=Span(at, seg.span.end_ms), text=kept_text, words=kept_words)))
+            changes.append(Change.update(_retimed(seg, span=Span(at, seg.span.end_ms), text=kept_text, words=kept_words)))
     if not kept_text:
         changes += [Change.update(dataclasses.replace(t, segment_id=neighbour.id)) for t in tags if t.segment_id == seg.id]
         changes.append(Change.delete(seg))
@@ -302,8 +307,8 @@ def words_to_speaker(wb: Workbench, seg: Segment, text: str, cursor: int, speake
         new = _human(seg, speaker_id=speaker_id, text=cut.right_text, words=words)
         return wb.apply(seg.recording_id, [Change.update(new)], author, "change speaker", scope)
     _inside(cut, seg)
-    left = _human(seg, span=Span(seg.span.start_ms, cut.at_ms), text=cut.left_text, words=cut.left_words)
-    right = _human(dataclasses.replace(seg, id=new_id(), version=1), span=Span(cut.at_ms, seg.span.end_ms),
+    left = _retimed(seg, span=Span(seg.span.start_ms, cut.at_ms), text=cut.left_text, words=cut.left_words)
+    right = _retimed(dataclasses.replace(seg, id=new_id(), version=1), span=Span(cut.at_ms, seg.span.end_ms),
                    text=cut.right_text, speaker_id=speaker_id,
                    words=tuple(dataclasses.replace(w, speaker_id=speaker_id) for w in cut.right_words))
     return wb.apply(seg.recording_id, [Change.update(left), Change.create(right)], author,

@@ -28,7 +28,7 @@ from audiolab.core.model import (
     tier_id,
 )
 from audiolab.errors import AuthError, ConflictError, NotFoundError, ValidationError
-from audiolab.services import Workbench, access, review, waveform
+from audiolab.services import Workbench, access, realign, review, waveform
 from audiolab.services.media_check import verify_media
 from audiolab.storage import edits, history, repository
 from audiolab.storage.history import BatchSummary
@@ -211,9 +211,23 @@ def seen(wb: Workbench, kind: EntityKind, recording_id: str, entity_id: object, 
         ConflictError: it is gone, or its stored version is not ``version`` (None never matches).
     """
     value = entity(wb, kind, recording_id, entity_id)
-    if version is None or version != value.version:
+    if version is None or (version != value.version and not _only_retimed_since(wb, value, version)):
         raise ConflictError(MAPPERS[kind].table, value.id, version, value.version)
     return value
+
+
+def _only_retimed_since(wb: Workbench, value: Any, version: int) -> bool:
+    """Whether every change to ``value`` after ``version`` was the system's re-timing of its words.
+
+    Acoustic re-alignment (:mod:`audiolab.services.realign`) stores new word times as an edit of
+    its own moments after a person's edit; it changes neither text nor speakers nor boundaries,
+    so an edit the editor based on the version before it is not stale.
+    """
+    if not isinstance(value, Segment) or version > value.version:
+        return False
+    later = [e for e in edits.history(wb.db, value.recording_id, value.id, limit=50)
+             if e.after is not None and int(e.after.get("version", 0)) > version]
+    return bool(later) and all(e.author == realign.AUTHOR for e in later)
 
 
 def stored_conflict(wb: Workbench, exc: ConflictError) -> tuple[str, Any]:
@@ -333,7 +347,7 @@ def changes_since(wb: Workbench, recording_id: str, username: str, since: int) -
             tags.append(value)
         else:
             continue
-        if change.author != username:
+        if change.author not in (username, realign.AUTHOR):  # the system's re-timing is not news
             by[change.entity_id] = change.author
     can_undo, can_redo = edits.can_undo_redo(wb.db, rec_id, target.scope)
     return ChangeSet(tuple(segs), tuple(spks), tuple(tags), tuple(deleted), by, can_undo, can_redo, seq)

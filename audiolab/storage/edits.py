@@ -251,6 +251,16 @@ def _undo_redo(db: Database, recording_id: str, author: str, scope: str, action:
     return BatchResult(batch_id, values)
 
 
+def next_target_author(db: Database, recording_id: str, scope: str, action: str) -> str | None:
+    """The author of the batch an ``undo`` (or ``redo``) would take back (or replay) now, if any."""
+    undo_stack, redo_stack = _stacks(db, recording_id, scope)
+    stack = undo_stack if action == "undo" else redo_stack
+    if not stack:
+        return None
+    row = db.query_one("SELECT author FROM edit_batches WHERE id = ?", (stack[-1],))
+    return row["author"] if row else None
+
+
 def can_undo_redo(db: Database, recording_id: str, scope: str = "") -> tuple[bool, bool]:
     u, r = _stacks(db, recording_id, scope)
     return bool(u), bool(r)

@@ -32,7 +32,7 @@ from audiolab.core.model import (
     VocabularyEntry,
 )
 from audiolab.errors import AudiolabError, ConflictError, ValidationError
-from audiolab.services import Workbench, editing, library, waveform
+from audiolab.services import Workbench, editing, library, realign, waveform
 from audiolab.services import editor as svc
 from audiolab.services.editor import EditTarget
 
@@ -343,6 +343,7 @@ def apply_action(wb: Workbench, recording_id: str, username: str, action: Any) -
         return conflict_json(wb, exc)
     except (AudiolabError, ValueError) as exc:
         return refused(exc)
+    realign.schedule_unaligned(wb, result)  # word times follow the audio, in the background
     cs = svc.batch_changes(wb, target, result)
     return {"ok": True, **_entities_json(cs), "can_undo": cs.can_undo, "can_redo": cs.can_redo}
 
