@@ -186,8 +186,11 @@ class Workbench:
             # same stack; one undo takes back both, so Ctrl+Z means "my last edit".
             from audiolab.services.realign import AUTHOR as RETIMING_AUTHOR
 
+            retiming = None
             while edits.next_target_author(self.db, rec_id, scope, "undo") == RETIMING_AUTHOR:
-                edits.undo(self.db, rec_id, author, scope)
+                retiming = edits.undo(self.db, rec_id, author, scope)
+            if retiming is not None and not edits.can_undo_redo(self.db, rec_id, scope)[0]:
+                return retiming  # the system's batch was the last one (a transcript it aligned)
         return fn(self.db, rec_id, author, scope)
 
     def history(self, recording_id: str, entity_id: str | None = None, limit: int = 200) -> list[Edit]:

@@ -90,6 +90,19 @@ class RealignResult:
     seconds: float = 0.0
 
 
+def draft_model(wb: Any, recording_id: str) -> str | None:
+    """The Whisper model of the recording's latest finished pre-labeling run, if any.
+
+    Words re-timed by the model that timed the rest of the draft keep one time base: the
+    embedded models place words some tens of milliseconds apart from each other (tiny.en later
+    than base, ``bench/alignment.py``), and an edited segment should not jump against its
+    unedited neighbours. Without a run (an imported or typed transcript) the default applies.
+    """
+    runs = [r for r in repository.get_runs(wb.db, recording_id) if r.status == "done" and r.kind == "prelabel"]
+    model = ((runs[-1].options or {}).get("asr") or {}).get("model") if runs else None
+    return model if isinstance(model, str) and model else None
+
+
 def realign_segments(wb: Any, recording_id: str, segment_ids: Iterable[str], author: str = AUTHOR,
                      options: AlignOptions | None = None) -> RealignResult:
     """Re-time the words of some segments of a recording and store them as one batch.
@@ -100,7 +113,8 @@ def realign_segments(wb: Any, recording_id: str, segment_ids: Iterable[str], aut
         segment_ids: the segments to re-time (any tier; unknown ids are skipped).
         author: who the history names.
         options: alignment options; the language is each segment's own when it has one, and the
-            model follows it unless ``options.model`` names one.
+            model follows it unless ``options.model`` names one. Without options, the model is
+            the one that made the draft (:func:`draft_model`).
 
     Raises:
         NotFoundError: no such recording.
@@ -113,7 +127,7 @@ def realign_segments(wb: Any, recording_id: str, segment_ids: Iterable[str], aut
     t0 = time.perf_counter()
     rec = wb.recording(recording_id)
     path = verify_media(wb, rec)
-    options = options or AlignOptions()
+    options = options or AlignOptions(model=draft_model(wb, rec.id))
     skipped: dict[str, str] = {}
     read: list[Segment] = []
     for sid in dict.fromkeys(segment_ids):
