@@ -178,10 +178,12 @@ class Database:
             raise
         return conn
 
+    driver_error: type[Exception] = sqlite3.Error  # what the engine's driver raises
+
     def close(self) -> None:
         with self._lock:
             for c in self._all:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(self.driver_error):
                     c.close()
             self._all.clear()
         self._local = threading.local()

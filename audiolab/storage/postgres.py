@@ -181,6 +181,7 @@ class PostgresDatabase(Database):
     """
 
     dialect = "postgres"
+    driver_error = psycopg.Error
 
     def __init__(self, url: str):
         self.url = str(url)
@@ -238,14 +239,6 @@ class PostgresDatabase(Database):
             if conn in self._all:
                 self._all.remove(conn)
         self._local.conn = None
-
-    def close(self) -> None:
-        with self._lock:
-            for c in self._all:
-                with contextlib.suppress(psycopg.Error):
-                    c.close()
-            self._all.clear()
-        self._local = threading.local()
 
     @property
     def cache_dir(self) -> Path:
