@@ -47,7 +47,11 @@ def wait_until(page, predicate, what: str, timeout_s: float = 20.0, step_ms: int
         if predicate():
             return
         page.wait_for_timeout(step_ms)
-    raise AssertionError(f"timed out waiting for {what}")
+    try:  # what the page said meanwhile (a refusal, a conflict) makes a failure readable
+        said = page.evaluate("[...document.querySelectorAll('.al-toast')].map((t) => t.className + ': ' + t.textContent)")
+    except Exception as exc:  # noqa: BLE001 - the page itself may be gone
+        said = f"(page unreadable: {exc})"
+    raise AssertionError(f"timed out waiting for {what}; the page's messages: {said}")
 
 
 def shared_file(rel: str) -> Path:

@@ -249,3 +249,41 @@ def test_one_undo_takes_back_an_edit_and_the_retiming_that_followed_it(wb, speec
     wb.redo(rec.id, "ann")
     again = wb.transcript(rec.id).segments[0]
     assert again.text == "hello over there" and UNALIGNED in again.flags  # scheduled again by the editor
+
+
+def test_a_retiming_stored_between_an_edits_read_and_write_is_not_a_conflict(wb, speech_wav, monkeypatch) -> None:
+    """The re-alignment thread may write after the editor's server read a segment and before it wrote it."""
+    import dataclasses
+
+    from audiolab.core.model import Span, Word, tier_id
+    from audiolab.services import editing
+    from audiolab.services.realign import AUTHOR
+    from audiolab.storage.edits import Change
+    from audiolab.ui import editor_api
+
+    rec = wb.ingest_file(speech_wav).recording
+    seg = next(iter(editing.create_segment(wb, rec.id, tier_id(rec.id, "transcript"), 0, 2000, "ann",
+                                           text="hello there").values.values()))
+    real_set_span = editing.set_span
+    raced = []
+
+    def set_span_after_a_retiming(wb_, seg_, *a, **k):  # noqa: ANN001, ANN002, ANN003
+        if not raced:  # once: the background job stores its times now, on the version just read
+            stored = MAPPERS["segment"].get(wb.db, seg_.id)
+            retimed = dataclasses.replace(stored, words=tuple(
+                Word(Span(i * 700, i * 700 + 600), w.text) for i, w in enumerate(stored.words)))
+            raced.append(wb.apply(rec.id, [Change.update(retimed)], AUTHOR, "re-align words"))
+        return real_set_span(wb_, seg_, *a, **k)
+
+    monkeypatch.setattr(editing, "set_span", set_span_after_a_retiming)
+    answer = editor_api.apply_action(wb, rec.id, "ann", {"op": "set_span", "segment": {"id": seg.id, "version": seg.version},
+                                                         "start": 100, "end": 2000})
+    assert raced and answer["ok"], answer
+    stored = MAPPERS["segment"].get(wb.db, seg.id)
+    assert stored.span == Span(100, 2000) and stored.version == seg.version + 2
+    # someone else's change in the same place is still a conflict
+    other = wb.apply(rec.id, [Change.update(dataclasses.replace(stored, text="theirs"))], "bob", "edit")
+    raced.clear()
+    answer = editor_api.apply_action(wb, rec.id, "ann", {"op": "set_span", "segment": {"id": seg.id, "version": stored.version},
+                                                         "start": 150, "end": 2000})
+    assert other and answer.get("conflict"), answer

@@ -216,6 +216,19 @@ def seen(wb: Workbench, kind: EntityKind, recording_id: str, entity_id: object, 
     return value
 
 
+def retimed_meanwhile(wb: Workbench, exc: ConflictError) -> bool:
+    """Whether a conflict is only the system's re-timing of a segment's words since the version the edit wrote on.
+
+    Re-alignment runs on its own thread: it may store its times between an edit's read of the
+    segment (:func:`seen`, which accepts them) and that edit's write; made again, the edit applies
+    on the re-timed segment.
+    """
+    if exc.expected is None or exc.current is None or exc.entity != MAPPERS["segment"].table:
+        return False
+    value = MAPPERS["segment"].get(wb.db, exc.entity_id)
+    return value is not None and _only_retimed_since(wb, value, exc.expected)
+
+
 def _only_retimed_since(wb: Workbench, value: Any, version: int) -> bool:
     """Whether every change to ``value`` after ``version`` was the system's re-timing of its words.
 

@@ -321,6 +321,9 @@ def conflict_json(wb: Workbench, exc: ConflictError) -> JSON:
             "current": to_json(current) if current is not None and to_json else None}
 
 
+_RETIMED_RETRIES = 3  # an edit made again when re-timing raced it (each try reads afresh)
+
+
 def apply_action(wb: Workbench, recording_id: str, username: str, action: Any) -> JSON:
     """Apply one editor action; the answer lists what changed, or why nothing did.
 
@@ -333,16 +336,22 @@ def apply_action(wb: Workbench, recording_id: str, username: str, action: Any) -
     if not isinstance(action, dict):
         return {"ok": False, "message": "malformed action"}
     target = svc.edit_target(wb, recording_id, username)
-    try:
-        op = action.get("op")
-        handler = OPS.get(op) if isinstance(op, str) else None
-        if handler is None:
-            raise ValidationError(f"unknown editor action {op!r}")
-        result = handler(wb, target, action)
-    except ConflictError as exc:
-        return conflict_json(wb, exc)
-    except (AudiolabError, ValueError) as exc:
-        return refused(exc)
+    for attempt in range(_RETIMED_RETRIES + 1):
+        try:
+            op = action.get("op")
+            handler = OPS.get(op) if isinstance(op, str) else None
+            if handler is None:
+                raise ValidationError(f"unknown editor action {op!r}")
+            result = handler(wb, target, action)
+            break
+        except ConflictError as exc:
+            # the background re-timing of words wrote between this edit's read and its write:
+            # not someone else's change (seen() accepts it), so the edit is made again on it
+            if attempt < _RETIMED_RETRIES and svc.retimed_meanwhile(wb, exc):
+                continue
+            return conflict_json(wb, exc)
+        except (AudiolabError, ValueError) as exc:
+            return refused(exc)
     realign.schedule_unaligned(wb, result)  # word times follow the audio, in the background
     cs = svc.batch_changes(wb, target, result)
     return {"ok": True, **_entities_json(cs), "can_undo": cs.can_undo, "can_redo": cs.can_redo}
