@@ -29,6 +29,23 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                    help="Hugging Face token (also allows downloads; default: $HF_TOKEN)")
 
 
+def _ray_args(p: argparse.ArgumentParser) -> None:
+    # defaults live in audiolab.services.batch.RayOptions (not imported here: --help stays fast)
+    g = p.add_argument_group("cluster (Ray): models load once per actor, files are spread over the actors, "
+                             "this process stores the results")
+    g.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="pre-label on Ray: without ADDRESS a local Ray runtime (started and stopped here); 'auto' "
+                        "joins the cluster started on this machine with `ray start`; HOST:PORT joins that head")
+    g.add_argument("--ray-actors", type=int, metavar="N",
+                   help="model-holding actors (default: as many as the cluster's CPUs/GPUs hold, at most one per file)")
+    g.add_argument("--ray-cpus-per-actor", type=float, default=None, metavar="C",
+                   help="CPUs each actor reserves (default 2: one ASR and one diarization "
+                        "thread, as in-process)")
+    g.add_argument("--ray-gpus-per-actor", type=float, default=None, metavar="G",
+                   help="GPUs each actor reserves (default 0; the models decode on CPU, so "
+                        "this only places actors on GPU nodes)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prelabel", help="draft transcripts and speakers for ingested recordings",
                        description="Transcribe (faster-whisper) and diarize (pyannote.audio) recordings, storing "
@@ -40,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_arg(p)
     p.add_argument("--force", action="store_true", help="run again even where a finished run exists")
     _model_args(p)
+    _ray_args(p)
     p.set_defaults(func=cmd_prelabel)
 
     p = sub.add_parser("transcribe", help="ingest + pre-label + export one media file in one step")
@@ -97,9 +115,14 @@ def cmd_prelabel(args: argparse.Namespace) -> int:
         recs = [wb.recording(r) for r in args.recordings]
     else:
         raise ValidationError("name recordings to pre-label, or use --all")
+    ray_flags = [f for f in ("ray_actors", "ray_cpus_per_actor", "ray_gpus_per_actor") if getattr(args, f) is not None]
+    if ray_flags and args.ray is None:
+        raise ValidationError(f"--{ray_flags[0].replace('_', '-')} goes with --ray")
     if not recs:
         print("no recordings (add some with `audiolab ingest PATH`)")
         return 0
+    if args.ray is not None:
+        return _prelabel_on_ray(args, wb, recs, options)
     failed = 0
     with progress_bar("all files") as overall:
         for i, rec in enumerate(recs):
@@ -116,6 +139,41 @@ def cmd_prelabel(args: argparse.Namespace) -> int:
                 continue
             print(f"{rec.id}  {_describe(run)}")
         overall(len(recs), len(recs), "")
+    if failed:
+        print(f"{failed} of {len(recs)} recordings failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _prelabel_on_ray(args: argparse.Namespace, wb, recs, options) -> int:  # noqa: ANN001 - lazily imported types
+    from audiolab.cli.progress import progress_bar
+    from audiolab.services.batch import FileOutcome, RayOptions, run_batch
+
+    given = {"cpus_per_actor": args.ray_cpus_per_actor, "gpus_per_actor": args.ray_gpus_per_actor}
+    ray_options = RayOptions(address=args.ray, actors=args.ray_actors,
+                             **{k: v for k, v in given.items() if v is not None})
+
+    def report(o: FileOutcome) -> None:
+        if o.status == "skipped":
+            print(f"{o.recording_id}  skipped (pre-labeled at {o.run.finished_at}; --force to redo)")
+        elif o.status == "done":
+            again = f" (on attempt {o.attempts})" if o.attempts > 1 else ""
+            print(f"{o.recording_id}  {_describe(o.run)}{again}")
+        else:
+            print(f"{o.recording_id}  {o.status}: {safe(o.error)}")
+
+    def notice(text: str) -> None:
+        print(f"ray: {safe(text)}", file=sys.stderr)
+
+    with progress_bar("all files") as overall:
+        summary = run_batch(wb, recs, options, ray_options, force=args.force, progress=overall, report=report,
+                            notice=notice)
+    if summary.actors:
+        loads = summary.model_load_s
+        load = f", models loaded in {sum(loads) / len(loads):.1f} s per actor" if loads else ""
+        print(f"ray: {summary.count('done')} files, {summary.audio_s:.1f} s of audio in {summary.wall_s:.1f} s on "
+              f"{summary.actors} actors: {summary.realtime_factor}x real time overall (start-up {summary.startup_s:.1f} s"
+              f"{load}; {summary.retries} retries)", file=sys.stderr)
+    failed = summary.count("failed") + summary.count("cancelled")
     if failed:
         print(f"{failed} of {len(recs)} recordings failed", file=sys.stderr)
     return 1 if failed else 0

@@ -1,11 +1,12 @@
 """Pre-labeling use case: draft transcript + speakers for one recording, stored with history.
 
-``prelabel()`` decodes the recording once, runs ASR (faster-whisper) and diarization
-(pyannote.audio) — in two threads with one core each when both run, which on two cores is faster
-than either using both — attributes words to speakers, and writes the result through the edit
-API in **one transaction** at the end, together with the finished :class:`PipelineRun` and the
-recording's status. A cancel (Ctrl-C, the UI's stop button) before that point writes nothing but
-the run record marked ``cancelled``.
+``prelabel()`` decodes the recording once (a recording longer than the models' windows is instead
+read forward window by window by each step, so memory does not grow with its length), runs ASR
+(faster-whisper) and diarization (pyannote.audio) — in two threads with one core each when both
+run, which on two cores is faster than either using both — attributes words to speakers, and
+writes the result through the edit API in **one transaction** at the end, together with the
+finished :class:`PipelineRun` and the recording's status. A cancel (Ctrl-C, the UI's stop button)
+before that point writes nothing but the run record marked ``cancelled``.
 
 Re-running never destroys human work. Of the recording's work transcript tier
 (``<rid>-transcript``) a re-run replaces only *untouched drafts*: segments with origin ``asr``,
@@ -30,11 +31,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from audiolab.core.model import (
+    SAMPLE_RATE,
     Origin,
     PipelineRun,
+    Recording,
     RecordingStatus,
     Segment,
     SegmentStatus,
@@ -129,6 +133,9 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
              author: str = "audiolab-prelabel", actor: str | None = None) -> PipelineRun:
     """Transcribe and diarize one recording and store the draft (see the module docstring).
 
+    The three steps are :func:`begin_run`, :func:`compute_drafts` (no database: what a Ray actor
+    runs, :mod:`audiolab.services.batch`) and :func:`store_drafts`.
+
     Args:
         wb: the :class:`~audiolab.services.Workbench`.
         recording_id: id, unique prefix or path of an ingested recording.
@@ -145,8 +152,6 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
         Cancelled: ``cancel()`` returned True.
         ModelError, MediaError: a model or the media cannot be used (the run is marked failed).
     """
-    from audiolab.media.probe import load_audio
-
     if actor is not None:
         access.require_role(wb.db, actor, access.REVIEWER_ROLES, "pre-label recordings")
     options = options or PrelabelOptions()
@@ -154,39 +159,119 @@ def prelabel(wb: Any, recording_id: str, options: PrelabelOptions | None = None,
     rec = wb.recording(recording_id)
     if not force and (done := finished_run(wb, rec.id)) is not None:
         return done
-    check_models(options)
-    work_tier = tier_id(rec.id, "transcript")
-    if repository.MAPPERS["tier"].get(wb.db, work_tier) is None:
-        raise NotFoundError(f"recording {rec.id} has no work transcript tier {work_tier}")
-    media = verify_media(wb, rec)  # before anything is written: a replaced file gets no run
-    run = PipelineRun(id=new_id(), recording_id=rec.id, kind=RUN_KIND, model=_model_names(options),
-                      options=options.to_dict(), started_at=utcnow(), status="running",
-                      stats={"host": socket.gethostname(), "pid": os.getpid()})
-    with wb.db.transaction():
-        repository.insert_run(wb.db, run)
-    t0 = time.perf_counter()
+    run = begin_run(wb, rec, options)  # checks media before anything is written: a replaced file gets no run
     try:
-        audio = load_audio(media)
-        t_decode = time.perf_counter() - t0
-        transcription, diarization = _run_models(audio, options, progress, cancel)
-        t_models = time.perf_counter() - t0 - t_decode
-        turns = diarization.turns if diarization else ()
-        transcription = _fill_gaps(audio, transcription, turns, options, cancel)
-        drafts = attribute(transcription.segments, turns, options.assign)
-        if cancel is not None and cancel():
-            raise Cancelled("pre-labeling cancelled")
-        stats = {"duration_ms": rec.duration_ms, "decode_s": round(t_decode, 3), "models_s": round(t_models, 3),
-                 "language": transcription.language, "asr": transcription.stats,
-                 "diarization": diarization.stats if diarization else None}
-        stats["total_s"] = round(time.perf_counter() - t0, 3)  # models and attribution; the write follows
-        stats["realtime_factor"] = round(rec.duration_ms / 1000 / max(stats["total_s"], 1e-6), 2)
-        _store(wb, rec, work_tier, run.id, drafts, diarization, author, stats)
+        computed = compute_drafts(Path(rec.path), rec.duration_ms, options, progress, cancel)
+        return store_drafts(wb, rec, run, computed, author)
     except BaseException as exc:
         status = "cancelled" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "failed"
         with wb.db.transaction():
             repository.finish_run(wb.db, run.id, status, error=str(exc) or type(exc).__name__)
         raise
+
+
+def begin_run(wb: Any, rec: Recording, options: PrelabelOptions) -> PipelineRun:
+    """Check the models, the work tier and the media, then store the ``running`` run (host, pid)."""
+    check_models(options)
+    work_tier = tier_id(rec.id, "transcript")
+    if repository.MAPPERS["tier"].get(wb.db, work_tier) is None:
+        raise NotFoundError(f"recording {rec.id} has no work transcript tier {work_tier}")
+    verify_media(wb, rec)
+    run = PipelineRun(id=new_id(), recording_id=rec.id, kind=RUN_KIND, model=_model_names(options),
+                      options=options.to_dict(), started_at=utcnow(), status="running",
+                      stats={"host": socket.gethostname(), "pid": os.getpid()})
+    with wb.db.transaction():
+        repository.insert_run(wb.db, run)
+    return run
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What the models made of one file, before anything is stored (frozen dataclasses: it pickles)."""
+
+    drafts: list[AttributedSegment]
+    diarization: Diarization | None
+    stats: dict[str, Any]
+
+
+def compute_drafts(media: Path, duration_ms: int, options: PrelabelOptions, progress: Progress | None = None,
+                   cancel: Cancel | None = None) -> Computed:
+    """Decode, ASR + diarization, gap filling and attribution of one media file; no database.
+
+    Raises:
+        Cancelled: ``cancel()`` returned True.
+        ModelError, MediaError: a model or the media cannot be used.
+    """
+    t0 = time.perf_counter()
+    audio = _decode(media, duration_ms, options)  # the signal, or a long file read in windows
+    t_decode = time.perf_counter() - t0
+    transcription, diarization = _run_models(audio, options, progress, cancel)
+    t_models = time.perf_counter() - t0 - t_decode
+    turns = diarization.turns if diarization else ()
+    transcription = _fill_gaps(audio, transcription, turns, options, cancel)
+    drafts = attribute(transcription.segments, turns, options.assign)
+    if cancel is not None and cancel():
+        raise Cancelled("pre-labeling cancelled")
+    stats: dict[str, Any] = {"duration_ms": duration_ms, "decode_s": round(t_decode, 3), "models_s": round(t_models, 3),
+                             "language": transcription.language, "asr": transcription.stats,
+                             "diarization": diarization.stats if diarization else None}
+    stats["total_s"] = round(time.perf_counter() - t0, 3)  # models and attribution; the write follows
+    stats["realtime_factor"] = round(duration_ms / 1000 / max(stats["total_s"], 1e-6), 2)
+    return Computed(drafts=list(drafts), diarization=diarization, stats=stats)
+
+
+def store_drafts(wb: Any, rec: Recording, run: PipelineRun, computed: Computed, author: str) -> PipelineRun:
+    """Speakers, segments, the recording's status and the finished run, in one transaction."""
+    _store(wb, rec, tier_id(rec.id, "transcript"), run.id, computed.drafts, computed.diarization, author, computed.stats)
     return next(r for r in repository.get_runs(wb.db, rec.id) if r.id == run.id)
+
+
+@dataclass(frozen=True, slots=True)
+class _LongMedia:
+    """A recording longer than the models' windows: each step reads it forward, a window at a time.
+
+    Decoding it whole would hold 230 MB per audio hour and hand every model step a whole-file
+    array (see ``bench/scale.py`` for what that cost); instead ASR, diarization and the gap-filling
+    pass each open their own :class:`~audiolab.media.probe.SignalReader` (decoding runs at
+    hundreds of times real time, so three forward passes cost little next to the models).
+    """
+
+    path: Any
+    duration_ms: int
+
+    def reader(self) -> Any:
+        from audiolab.media.probe import SignalReader
+
+        return SignalReader(self.path)
+
+
+def _window_ms(options: PrelabelOptions) -> float:
+    windows = [options.asr.window_s] + ([options.diarization.window_s] if options.diarization else [])
+    return min(windows) * 1000
+
+
+def _decode(media: Any, duration_ms: int, options: PrelabelOptions) -> Any:
+    """The whole signal when the recording fits one window (as before windows existed), else a long media."""
+    from audiolab.media.probe import load_audio
+
+    if duration_ms > _window_ms(options):
+        return _LongMedia(media, duration_ms)
+    return load_audio(media)
+
+
+def _gap_pieces(gaps: list[Span], longest_ms: int) -> list[Span]:
+    """Gaps in time order, overlapping ones merged, none longer than one ASR window."""
+    merged: list[Span] = []
+    for g in sorted(gaps):
+        if merged and g.start_ms <= merged[-1].end_ms:
+            merged[-1] = merged[-1].union(g)
+        else:
+            merged.append(g)
+    out = []
+    for g in merged:
+        for start in range(g.start_ms, g.end_ms, longest_ms):
+            out.append(Span(start, min(g.end_ms, start + longest_ms)))
+    return out
 
 
 def _fill_gaps(audio: Any, transcription: Transcription, turns: Any, options: PrelabelOptions,
@@ -199,7 +284,17 @@ def _fill_gaps(audio: Any, transcription: Transcription, turns: Any, options: Pr
     if not gaps:
         return transcription
     t0 = time.perf_counter()
-    extra = whisper.transcribe_regions(audio, gaps, options.asr, transcription.language, cancel)
+    if isinstance(audio, _LongMedia):  # one stretch at a time, read forward
+        extra_list = []
+        per_ms = SAMPLE_RATE // 1000
+        with audio.reader() as reader:
+            for gap in _gap_pieces(gaps, int(options.asr.window_s * 1000)):
+                clip = reader.read_at(gap.start_ms * per_ms, gap.duration_ms * per_ms)
+                extra_list.extend(whisper.transcribe_regions(clip, [gap], options.asr, transcription.language,
+                                                             cancel, offset_ms=gap.start_ms))
+        extra = tuple(extra_list)
+    else:
+        extra = whisper.transcribe_regions(audio, gaps, options.asr, transcription.language, cancel)
     stats = dict(transcription.stats, gap_fill={"regions": len(gaps), "segments": len(extra),
                                                 "seconds_of_audio": round(sum(g.duration_ms for g in gaps) / 1000, 2),
                                                 "s": round(time.perf_counter() - t0, 3)})
@@ -231,7 +326,10 @@ def _model_names(options: PrelabelOptions) -> str:
 
 def _run_models(audio: Any, options: PrelabelOptions, progress: Progress | None,
                 cancel: Cancel | None) -> tuple[Transcription, Diarization | None]:
-    """ASR and diarization, concurrently when both run and ``options.parallel``."""
+    """ASR and diarization, concurrently when both run and ``options.parallel``.
+
+    ``audio`` is the decoded signal or a :class:`_LongMedia`, which each step reads window by window.
+    """
     from audiolab.pipelines import diarize as diarize_mod
     from audiolab.pipelines import whisper
 
@@ -239,11 +337,24 @@ def _run_models(audio: Any, options: PrelabelOptions, progress: Progress | None,
     parallel = options.parallel and diar_opts is not None
     if parallel and asr_opts.cpu_threads == 0:
         asr_opts = dataclasses.replace(asr_opts, cpu_threads=1)
+
+    def transcribe(opts: Any, stop: Cancel | None) -> Transcription:
+        if isinstance(audio, _LongMedia):
+            with audio.reader() as reader:
+                return whisper.transcribe_stream(reader, audio.duration_ms, opts, progress, stop)
+        return whisper.transcribe(audio, opts, progress, stop)
+
+    def diarize(opts: Any, stop: Cancel | None) -> Diarization:
+        if isinstance(audio, _LongMedia):
+            with audio.reader() as reader:
+                return diarize_mod.diarize_stream(reader, audio.duration_ms, opts, progress, stop)
+        return diarize_mod.diarize(audio, opts, progress, stop)
+
     if diar_opts is None:
-        return whisper.transcribe(audio, asr_opts, progress, cancel), None
+        return transcribe(asr_opts, cancel), None
     if not parallel:
-        tr = whisper.transcribe(audio, asr_opts, progress, cancel)
-        return tr, diarize_mod.diarize(audio, diar_opts, progress, cancel)
+        tr = transcribe(asr_opts, cancel)
+        return tr, diarize(diar_opts, cancel)
     result: dict[str, Any] = {}
     stop = threading.Event()
 
@@ -252,14 +363,14 @@ def _run_models(audio: Any, options: PrelabelOptions, progress: Progress | None,
 
     def run_diarization() -> None:
         try:
-            result["diarization"] = diarize_mod.diarize(audio, diar_opts, progress, should_stop)
+            result["diarization"] = diarize(diar_opts, should_stop)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             result["error"] = exc
 
     worker = threading.Thread(target=run_diarization, name="audiolab-diarize", daemon=True)
     worker.start()
     try:
-        transcription = whisper.transcribe(audio, asr_opts, progress, should_stop)
+        transcription = transcribe(asr_opts, should_stop)
         while worker.is_alive():
             worker.join(0.2)  # short joins keep Ctrl-C responsive
     except BaseException:
