@@ -279,6 +279,25 @@ def tag_tier(wb: Workbench, target: EditTarget, kind: TagKind) -> str | None:
     return tid if MAPPERS["tier"].get(wb.db, tid) is not None else None
 
 
+def event_tier(wb: Workbench, target: EditTarget) -> str:
+    """The tier of ``target``'s sound-event lane (where machine proposals for it go).
+
+    Raises:
+        NotFoundError: the recording has no sound-event tier.
+    """
+    tid = tag_tier(wb, target, TagKind.SOUND_EVENT)
+    if tid is None:
+        raise NotFoundError(f"recording {target.recording_id} has no sound-event tier")
+    return tid
+
+
+def event_tags(wb: Workbench, target: EditTarget) -> list[Tag]:
+    """The sound-event tags of ``target``'s lane (its tier's), in time order."""
+    tid = event_tier(wb, target)
+    return sorted((t for t in repository.get_tags(wb.db, target.recording_id)
+                   if t.kind == TagKind.SOUND_EVENT and t.tier_id == tid), key=lambda t: t.span)
+
+
 # -- what changed ------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ChangeSet:

@@ -31,7 +31,9 @@ pre-labeling output, corrected or not) when there are any, else from Silero VAD
 
 Proposals are written with :func:`audiolab.storage.edits.apply` (history, undo, version checks)
 rather than ``Workbench.apply``, which would mark the recording in progress: a machine guess is no
-progress, as with pre-labeling.
+progress, as with pre-labeling. A run a person asks for (``by``: the editor's Find sound events,
+the Library) is checked first against :mod:`audiolab.services.access` for the tier it writes: the
+shared sound-event tier, or (``tier``) an annotator's own copy, where their editor shows it.
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ from audiolab.core.model import (
     new_id,
     tier_id,
 )
-from audiolab.errors import NotFoundError, ValidationError
+from audiolab.errors import NotFoundError, NothingToDoError, ValidationError
 from audiolab.pipelines import events as ev
-from audiolab.services import Workbench
+from audiolab.services import Workbench, access
 from audiolab.storage import edits, repository
 from audiolab.storage.db import utcnow
 
@@ -100,6 +102,7 @@ class DetectResult:
         dropped: new candidates not stored because they overlap a kept tag.
         speech_source: where the voice came from (``segments`` or ``vad``).
         speech_ms: how much of the recording is speech.
+        batch: the edit batch written (None when nothing changed).
     """
 
     recording_id: str
@@ -109,6 +112,7 @@ class DetectResult:
     dropped: int
     speech_source: SpeechSource
     speech_ms: int
+    batch: edits.BatchResult | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +143,14 @@ class SuggestResult:
         suggested: proposals labelled now, per recording id.
         unlabelled: proposals left ``?`` (no label similar enough), per recording id.
         ranking: per label, the proposals ranked by similarity (tag id, score), best first.
+        batches: the edit batch written, per recording id (none where nothing changed).
     """
 
     labels: dict[str, int]
     suggested: dict[str, int]
     unlabelled: dict[str, int]
     ranking: dict[str, list[tuple[str, float]]]
+    batches: dict[str, edits.BatchResult] = field(default_factory=dict)
 
 
 # -- which tags are proposals ----------------------------------------------------------------------
@@ -174,15 +180,21 @@ def _as_detected(wb: Workbench, tag: Tag) -> tuple[float | None, str]:
     return after.get("confidence"), str(after.get("note") or "")
 
 
-def _event_tags(wb: Workbench, rec: Recording) -> list[Tag]:
-    tid = tier_id(rec.id, "events")
+def _event_tags(wb: Workbench, rec: Recording, tid: str | None = None) -> list[Tag]:
+    tid = tid or tier_id(rec.id, "events")
     return [t for t in repository.get_tags(wb.db, rec.id) if t.kind == TagKind.SOUND_EVENT and t.tier_id == tid]
 
 
-def _events_tier(wb: Workbench, rec: Recording) -> str:
-    tid = tier_id(rec.id, "events")
-    if repository.MAPPERS["tier"].get(wb.db, tid) is None:
+def _events_tier(wb: Workbench, rec: Recording, tier: str | None = None, by: str | None = None) -> str:
+    """The tier proposals go to (``tier``, else the sound-event tier), refused unless ``by`` may write it."""
+    tid = tier or tier_id(rec.id, "events")
+    found = repository.MAPPERS["tier"].get(wb.db, tid)
+    if found is None or found.recording_id != rec.id:
         raise NotFoundError(f"recording {rec.id} has no sound-event tier {tid}")
+    if tier is not None and tid != tier_id(rec.id, "events") and found.owner is None:
+        raise ValidationError(f"proposals go to the sound-event tier or an annotator's copy, not {found.name}")
+    if by is not None and (user := access.registered(wb.db, by)) is not None:
+        access.require(wb.db, user, rec.id, found, "write")
     return tid
 
 
@@ -223,7 +235,8 @@ def _covered_ms(spans: Iterable[Span]) -> int:
 # -- detection -----------------------------------------------------------------------------------
 
 def detect_candidates(wb: Workbench, recording_id: str, options: DetectOptions | None = None,
-                      progress: Progress | None = None) -> DetectResult:
+                      progress: Progress | None = None, *, tier: str | None = None, by: str | None = None,
+                      scope: str = "") -> DetectResult:
     """Find candidate sound events in one recording and store them as ``?`` proposals.
 
     Untouched proposals of an earlier run are replaced in the same batch; human tags stay and new
@@ -234,14 +247,18 @@ def detect_candidates(wb: Workbench, recording_id: str, options: DetectOptions |
         recording_id: id, unique prefix or path of an ingested recording.
         options: detector and voice settings.
         progress: ``(done, total, step)`` after each step (decode, voice, detect, store).
+        tier: where the proposals go (default the sound-event tier; an annotator's copy).
+        by: the person asking, checked before anything is read (None: the system).
+        scope: the undo stack the batch goes on (an annotator's copy: its tier id).
 
     Raises:
         MediaError: the media file is missing or changed since ingest.
         NotFoundError: no such recording, or it has no sound-event tier.
+        AuthError: ``by`` may not write the tier.
     """
     opts = options or DetectOptions()
     rec = wb.recording(recording_id)
-    tid = _events_tier(wb, rec)
+    tid = _events_tier(wb, rec, tier, by)
     step = _stepper(progress, 4)
     audio = _audio(wb, rec)
     step("decode")
@@ -251,7 +268,7 @@ def detect_candidates(wb: Workbench, recording_id: str, options: DetectOptions |
     step("detect")
     limit = rec.duration_ms + edits.END_SLACK_MS
     with wb.db.transaction():  # what is replaced and kept is read where it is written
-        existing = _event_tags(wb, rec)
+        existing = _event_tags(wb, rec, tid)
         replaceable = [t for t in existing if _untouched(wb, t)]
         kept = [t for t in existing if t not in replaceable]
         fresh = [c for c in found if not any(c.span.overlaps(k.span) for k in kept)]
@@ -262,16 +279,17 @@ def detect_candidates(wb: Workbench, recording_id: str, options: DetectOptions |
         stats = {"candidates": len(tags), "replaced": len(replaceable), "kept": len(kept),
                  "dropped_overlapping_kept": len(found) - len(fresh), "speech_source": source,
                  "speech_ms": _covered_ms(speech)}
-        if changes:
-            edits.apply(wb.db, rec.id, changes, AUTHOR, f"sound-event candidates ({len(tags)})")
+        batch = edits.apply(wb.db, rec.id, changes, AUTHOR, f"sound-event candidates ({len(tags)})",
+                            scope) if changes else None
         now = utcnow()
         repository.insert_run(wb.db, PipelineRun(id=new_id(), recording_id=rec.id, kind=RUN_KIND,
                                                  model="audiolab-events (signal)", options=opts.to_dict(),
                                                  started_at=now, finished_at=now, status="done", stats=stats))
     step("store")
-    stored = tuple(sorted((t for t in _event_tags(wb, rec) if t.id in {x.id for x in tags}), key=lambda t: t.span))
+    stored = tuple(sorted((t for t in _event_tags(wb, rec, tid) if t.id in {x.id for x in tags}),
+                          key=lambda t: t.span))
     return DetectResult(rec.id, stored, len(replaceable), len(kept), len(found) - len(fresh), source,
-                        stats["speech_ms"])
+                        stats["speech_ms"], batch)
 
 
 def _candidate_note(c: ev.EventCandidate) -> str:
@@ -308,7 +326,8 @@ def examples(wb: Workbench, project: str) -> list[Tag]:
 
 
 def suggest(wb: Workbench, recording_ids: Sequence[str] | None = None, project: str | None = None,
-            options: SuggestOptions | None = None, progress: Progress | None = None) -> SuggestResult:
+            options: SuggestOptions | None = None, progress: Progress | None = None, *, tier: str | None = None,
+            by: str | None = None, scope: str = "") -> SuggestResult:
     """Label the untouched proposals of recordings by likeness to the project's human examples.
 
     For every label with at least one human example tag in the recording's project, each
@@ -323,9 +342,11 @@ def suggest(wb: Workbench, recording_ids: Sequence[str] | None = None, project: 
         project: limit to this project (and take examples from it).
         options: threshold and features.
         progress: ``(done, total, recording_id)`` per recording.
+        tier, by, scope: as for :func:`detect_candidates` (``tier`` only with one recording).
 
     Raises:
         ValidationError: no human examples in the project(s), or a recording outside ``project``.
+        AuthError: ``by`` may not write a tier the proposals are in.
     """
     opts = options or SuggestOptions()
     if recording_ids:
@@ -334,6 +355,9 @@ def suggest(wb: Workbench, recording_ids: Sequence[str] | None = None, project: 
             raise ValidationError(f"recordings {', '.join(other)} are not in project {project!r}")
     else:
         recs = wb.recordings(project)
+    if tier is not None and len(recs) != 1:
+        raise ValidationError("a tier to suggest labels in names one recording")
+    tids = {r.id: _events_tier(wb, r, tier, by) if tier or by else tier_id(r.id, "events") for r in recs}
     by_project: dict[str, tuple[list[Tag], np.ndarray]] = {}
     for proj in sorted({r.project for r in recs}):
         by_project[proj] = _example_features(wb, proj, opts)
@@ -348,7 +372,7 @@ def suggest(wb: Workbench, recording_ids: Sequence[str] | None = None, project: 
         if progress:
             progress(i, len(recs), rec.id)
         ex_tags, ex_feats = by_project[rec.project]
-        _suggest_one(wb, rec, ex_tags, ex_feats, opts, result)
+        _suggest_one(wb, rec, ex_tags, ex_feats, opts, result, tids[rec.id], scope)
     if progress:
         progress(len(recs), len(recs), "")
     for ranked in result.ranking.values():
@@ -367,10 +391,10 @@ def _example_features(wb: Workbench, project: str, opts: SuggestOptions) -> tupl
 
 
 def _suggest_one(wb: Workbench, rec: Recording, ex_tags: list[Tag], ex_feats: np.ndarray,
-                 opts: SuggestOptions, result: SuggestResult) -> None:
+                 opts: SuggestOptions, result: SuggestResult, tid: str, scope: str) -> None:
     if not ex_tags:
         return
-    tags = _event_tags(wb, rec)
+    tags = _event_tags(wb, rec, tid)
     people = [t for t in tags if not is_proposal(t)]
     targets = [t for t in tags if _untouched(wb, t) and not any(t.span.overlaps(p.span) for p in people)]
     if not targets:
@@ -397,11 +421,12 @@ def _suggest_one(wb: Workbench, rec: Recording, ex_tags: list[Tag], ex_feats: np
         if (new.label, new.confidence, new.note) != (tag.label, tag.confidence, tag.note):
             changes.append(edits.Change.update(new))
     with wb.db.transaction():  # a proposal a person edited meanwhile is left to them
-        now = {t.id: t for t in _event_tags(wb, rec)}
+        now = {t.id: t for t in _event_tags(wb, rec, tid)}
         changes = [c for c in changes if c.value.id in now and now[c.value.id].version == c.value.version
                    and _untouched(wb, now[c.value.id])]
         if changes:
-            edits.apply(wb.db, rec.id, changes, AUTHOR, f"sound-event suggestions ({suggested})")
+            result.batches[rec.id] = edits.apply(wb.db, rec.id, changes, AUTHOR,
+                                                 f"sound-event suggestions ({suggested})", scope)
     result.suggested[rec.id] = suggested
     result.unlabelled[rec.id] = unlabelled
 
@@ -429,3 +454,19 @@ def reject(wb: Workbench, tag: Tag, author: str, scope: str = "") -> edits.Batch
     if not is_proposal(tag):
         raise ValidationError(f"tag {tag.id} is not a machine proposal")
     return wb.apply(tag.recording_id, [edits.Change.delete(tag)], author, "reject sound-event proposal", scope)
+
+
+def accept_suggestions(wb: Workbench, tags: Iterable[Tag], author: str, min_score: float,
+                       scope: str = "") -> edits.BatchResult:
+    """Accept, as one undoable batch, every suggestion among ``tags`` scoring at least ``min_score``.
+
+    Raises:
+        NothingToDoError: no suggestion scores that much.
+        AuthError: ``author`` may not write a tier one of them is in (nothing is written).
+    """
+    chosen = [t for t in tags if is_suggestion(t) and (t.confidence or 0.0) >= min_score]
+    if not chosen:
+        raise NothingToDoError(f"no suggestion scores {min_score:.2f} or more")
+    changes = [edits.Change.update(dataclasses.replace(t, origin=Origin.HUMAN, confidence=None, note=""))
+               for t in chosen]
+    return wb.apply(chosen[0].recording_id, changes, author, f"accept {len(chosen)} sound-event suggestions", scope)

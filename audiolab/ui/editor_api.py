@@ -34,6 +34,7 @@ from audiolab.core.model import (
 from audiolab.errors import AudiolabError, ConflictError, ValidationError
 from audiolab.services import Workbench, editing, library, realign, waveform
 from audiolab.services import editor as svc
+from audiolab.services import events as sound_events
 from audiolab.services.editor import EditTarget
 
 JSON = dict[str, Any]
@@ -89,7 +90,8 @@ def speaker_json(s: Speaker) -> JSON:
 
 def tag_json(t: Tag) -> JSON:
     return {"id": t.id, "kind": t.kind.value, "start": t.span.start_ms, "end": t.span.end_ms, "label": t.label,
-            "segment_id": t.segment_id, "tier_id": t.tier_id, "note": t.note, "version": t.version}
+            "segment_id": t.segment_id, "tier_id": t.tier_id, "note": t.note, "version": t.version,
+            "origin": t.origin.value, "confidence": t.confidence}
 
 
 def vocab_json(v: Vocabulary) -> list[dict[str, str]]:
@@ -292,6 +294,40 @@ def _delete_tag(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
     return editing.delete_tag(wb, seen(wb, "tag", a.get("tag"), t.recording_id), t.user, t.scope)
 
 
+# -- sound-event proposals (services/events.py): a person's answer, and runs asked for in the editor
+_NOTHING_WRITTEN = editing.BatchResult("", {})  # a run that found nothing to change: an empty answer
+
+
+def _accept_tag(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    """Accept a proposal as it is, or (``label``) under that label: it becomes a human tag."""
+    label = a.get("label")
+    return sound_events.accept(wb, seen(wb, "tag", a.get("tag"), t.recording_id), t.user,
+                               None if label is None else str(label), t.scope)
+
+
+def _reject_tag(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    return sound_events.reject(wb, seen(wb, "tag", a.get("tag"), t.recording_id), t.user, t.scope)
+
+
+def _accept_suggestions(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    """Accept every suggestion of the editor's sound-event lane scoring at least ``min_score`` (0-1)."""
+    score = a.get("min_score")
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+        raise ValidationError("'min_score' must be a number from 0 to 1")
+    return sound_events.accept_suggestions(wb, svc.event_tags(wb, t), t.user, float(score), t.scope)
+
+
+def _detect_events(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    res = sound_events.detect_candidates(wb, t.recording_id, tier=svc.event_tier(wb, t), by=t.user, scope=t.scope)
+    return res.batch or _NOTHING_WRITTEN
+
+
+def _suggest_events(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
+    """Label the lane's untouched proposals by likeness to the project's human sound-event tags."""
+    res = sound_events.suggest(wb, [t.recording_id], tier=svc.event_tier(wb, t), by=t.user, scope=t.scope)
+    return res.batches.get(t.recording_id) or _NOTHING_WRITTEN
+
+
 def _undo(wb: Workbench, t: EditTarget, a: JSON) -> editing.BatchResult:
     return wb.undo(t.recording_id, t.user, t.scope)
 
@@ -306,7 +342,8 @@ OPS: dict[str, Handler] = {
     "move_words": _move_words, "words_to_speaker": _words_to_speaker, "create_segment": _create_segment,
     "delete_segment": _delete_segment, "add_speaker": _add_speaker, "rename_speaker": _rename_speaker,
     "merge_speakers": _merge_speakers, "add_tag": _add_tag, "update_tag": _update_tag, "delete_tag": _delete_tag,
-    "undo": _undo, "redo": _redo,
+    "accept_tag": _accept_tag, "reject_tag": _reject_tag, "accept_suggestions": _accept_suggestions,
+    "detect_events": _detect_events, "suggest_events": _suggest_events, "undo": _undo, "redo": _redo,
 }
 
 

@@ -1,6 +1,7 @@
 """The Library tab: recordings with their status and progress; ingest, pre-label, open, export, import.
 
-Pre-labeling, exporting and importing run through their services (:mod:`audiolab.services.prelabel`,
+Pre-labeling, finding sound events, exporting and importing run through their services
+(:mod:`audiolab.services.prelabel`, :mod:`audiolab.services.events`,
 :mod:`audiolab.services.exporting`), which every build has.
 """
 
@@ -22,6 +23,7 @@ from audiolab.errors import AudiolabError
 from audiolab.export import ExportOptions
 from audiolab.export.timecode import parse_fps
 from audiolab.services import Workbench, access
+from audiolab.services.events import detect_candidates
 from audiolab.services.exporting import export_recording, format_choices, import_file
 from audiolab.services.prelabel import PrelabelOptions, prelabel
 from audiolab.ui import editor_api
@@ -91,6 +93,7 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
                                    interactive=True)
                 open_btn = gr.Button("Open in editor", variant="primary", scale=1, elem_id="al-lib-open-btn")
                 pre_btn = gr.Button("Pre-label", scale=1, elem_id="al-lib-prelabel-btn")
+                events_btn = gr.Button("Find sound events", scale=1, elem_id="al-lib-events-btn")
                 refresh = gr.Button("Refresh", scale=0, min_width=80)
             status = gr.Textbox(label="Status", interactive=False, lines=2, elem_id="al-lib-status")
         with gr.Column(scale=2):
@@ -215,6 +218,20 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
             return f"Pre-labeling failed: {exc}", *_refresh(rec_id)
         return f"Pre-labeling {run.status}: run {run.id}", *_refresh(rec_id)
 
+    def on_events(rec_id: str | None, request: gr.Request, progress=gr.Progress()):
+        """Sound-event candidates ("?" proposals) for the chosen recording, as one undoable batch."""
+        if not rec_id:
+            return "Choose a recording first.", *_refresh()
+        report = thread_safe_progress(progress)
+        try:
+            res = detect_candidates(wb, rec_id, progress=lambda done, total, step: report(done / total, step),
+                                    by=current_user(request))
+        except AudiolabError as exc:
+            return f"Finding sound events failed: {exc}", *_refresh(rec_id)
+        kept = f"; {res.kept} tags people made or answered kept" if res.kept else ""
+        return (f"{len(res.candidates)} sound-event candidates found (speech from {res.speech_source}){kept}: "
+                "label or dismiss them in the editor (E steps through them)."), *_refresh(rec_id)
+
     def on_export(rec_id: str | None, fmt_name: str | None, fps_s: str, tc: str, drop_s: str, clock_s: str, snap_b: bool,
                   request: gr.Request):
         if not rec_id or not fmt_name:
@@ -277,6 +294,7 @@ def build_library(wb: Workbench, tabs: gr.Tabs) -> None:
     up_btn.click(on_upload, inputs=upload, outputs=outs)
     path_btn.click(on_path, inputs=server_path, outputs=outs)
     pre_btn.click(on_prelabel, inputs=pick, outputs=outs, show_progress_on=status)
+    events_btn.click(on_events, inputs=pick, outputs=outs, show_progress_on=status)
     exp_btn.click(on_export, inputs=[pick, fmt, fps, start_tc, drop, clock, snap], outputs=[exp_file, status])
     imp_btn.click(on_import, inputs=[pick, imp_file, imp_as, imp_clock, imp_fps, imp_tc, imp_replace],
                   outputs=[imp_msg, *outs])

@@ -198,7 +198,12 @@ export function createCommands(app) {
     editSelected() { if (V.selKind === "segment" && V.sel) app.startEdit(V.sel); },
     // A hotkey of the emotion / sound-event vocabulary; false when no entry has that key.
     emotionHotkey(key) { const v = S.vocab.emotion.find((x) => x.hotkey === key); if (!v) return false; toggleEmotion(v.label); return true; },
-    eventHotkey(key) { const v = S.vocab.sound_event.find((x) => x.hotkey === key); if (!v) return false; tagEvent(v.label); return true; },
+    // (a selected machine proposal is accepted under that label instead: proposals.js)
+    eventHotkey(key) {
+      const v = S.vocab.sound_event.find((x) => x.hotkey === key); if (!v) return false;
+      if (!app.acceptProposal(v.label)) tagEvent(v.label);
+      return true;
+    },
     wholeFile() { app.fitAll(); app.refresh(); },
     toggleSpec() { app.setSpec(!store.spec.on); },
     toggleHelp() { help($(".al-help").hidden); },

@@ -19,7 +19,7 @@
 const n = (e) => Number(e.key);  // a digit key's number
 const digitOf = (e) => Number((e.code || "").replace("Digit", "")) || Number(e.key) || 0;
 
-export const SECTIONS = ["Playback", "Move around", "Edit", "Boundaries", "View", "While typing a segment's text",
+export const SECTIONS = ["Playback", "Move around", "Edit", "Sound-event proposals", "Boundaries", "View", "While typing a segment's text",
                          "Find bar", "Mouse"];
 
 export const KEYMAP = [
@@ -57,13 +57,23 @@ export const KEYMAP = [
     run: (a) => a.newSegmentFromRange() },
   { id: "emotion", scope: "editor", section: "Edit", keys: ["Shift+letter"], help: "Toggle the emotion with that hotkey", fixed: true,
     run: (a, e) => a.emotionHotkey(e.key.toLowerCase()) },
-  { id: "soundEvent", scope: "editor", section: "Edit", keys: ["Alt+letter"], help: "Tag the range/segment with that sound event", fixed: true,
+  { id: "soundEvent", scope: "editor", section: "Edit", keys: ["Alt+letter"], fixed: true,
+    help: "Tag the range/segment with that sound event (a selected candidate or suggestion: accept it under that label)",
     run: (a, e) => a.eventHotkey(e.code.replace("Key", "").toLowerCase()) },
   { id: "delete", scope: "editor", section: "Edit", keys: ["Delete"], help: "Delete the selected region (Ctrl+Z brings it back)",
     run: (a) => a.deleteSelected() },
   { id: "backspace", scope: "editor", section: "Edit", keys: ["Backspace"], fixed: true, run: (a) => a.backspaceHint() },
   { id: "undo", scope: "editor", section: "Edit", keys: ["Ctrl+z"], help: "Undo", run: (a) => a.edit({ op: "undo" }) },
   { id: "redo", scope: "editor", section: "Edit", keys: ["Ctrl+Shift+z", "Ctrl+y"], help: "Redo", run: (a) => a.edit({ op: "redo" }) },
+  // -- machine proposals in the sound-event lane (proposals.js; Alt+letter above names one)
+  { id: "nextProposal", scope: "editor", section: "Sound-event proposals", keys: ["e"],
+    help: "Next sound-event candidate or suggestion (selected, the playhead on it)", run: (a) => a.stepProposal(1) },
+  { id: "previousProposal", scope: "editor", section: "Sound-event proposals", keys: ["q"],
+    help: "Previous sound-event candidate or suggestion", run: (a) => a.stepProposal(-1) },
+  { id: "acceptProposal", scope: "editor", section: "Sound-event proposals", keys: ["a"],
+    help: "Accept the selected suggestion as it is (a “?” candidate: name it with its Alt+key)", run: (a) => a.acceptProposal() },
+  { id: "rejectProposal", scope: "editor", section: "Sound-event proposals", keys: ["d"],
+    help: "Dismiss the selected candidate or suggestion (Ctrl+Z brings it back)", run: (a) => a.rejectProposal() },
   // -- boundaries of the selected segment (or tag)
   { id: "startHere", scope: "editor", section: "Boundaries", keys: ["i"], help: "Set the start to the playhead", run: (a) => a.edgeToPlayhead("start") },
   { id: "endHere", scope: "editor", section: "Boundaries", keys: ["o"], help: "Set the end to the playhead", run: (a) => a.edgeToPlayhead("end") },

@@ -14,6 +14,7 @@ import { activeKeymap, chordName, chordsOf, dispatch, helpSections, holderOf, pr
 import { createPanels } from "./panels.js";
 import { b64int8, chunkKey, gainFor } from "./peaks.js";
 import { createPlayer } from "./player.js";
+import { createProposals } from "./proposals.js";
 import { createSpectrogram } from "./spectrogram.js";
 import { createStore } from "./store.js";
 import { timecode } from "./timecode.js";
@@ -78,6 +79,10 @@ const MARKUP = `
         <section class="al-panel"><h4>Tag with</h4>
           <div class="al-inline"><span class="al-lbl">Event</span><select class="al-eventsel"></select></div>
           <div class="al-inline"><span class="al-lbl">Emotion</span><select class="al-emosel"></select></div>
+          <div class="al-inline"><button class="al-btn al-small al-detect" title="Propose where sounds are in this recording: “?” candidates (E / Q step through them)">Find sound events</button>
+            <button class="al-btn al-small al-suggest" title="Label the candidates by likeness to the sound events people tagged in this project">Suggest labels</button></div>
+          <div class="al-inline"><button class="al-btn al-small al-acceptabove" title="Accept every suggestion scoring at least this much (one undo)">Accept suggestions ≥</button>
+            <input class="al-minscore" size="4" maxlength="5" title="A score from 0 to 1 (or a percentage)"></div>
           <details class="al-vocabed"><summary>Edit vocabularies</summary><div class="al-vocab"></div></details>
         </section>
         <section class="al-panel"><details class="al-histdet"><summary>History</summary><ol class="al-history"></ol></details></section>
@@ -109,7 +114,7 @@ export function mount(element, props, trigger, server) {
   const provide = (part) => {
     for (const k of Object.keys(part)) { if (k in app) throw new Error("editor: " + k + " is provided twice"); app[k] = part[k]; }
   };
-  for (const create of [createClient, createPlayer, createTimeline, createSpectrogram, createTranscript, createPanels, createFind, createCommands]) {
+  for (const create of [createClient, createPlayer, createTimeline, createSpectrogram, createTranscript, createPanels, createFind, createCommands, createProposals]) {
     provide(create(app));
   }
   let recsListed = Promise.resolve();

@@ -5,6 +5,7 @@ import { el } from "../shared/dom.js";
 import { fmt } from "../shared/format.js";
 import { timecode } from "./timecode.js";
 import { levelFor, peakAt } from "./peaks.js";
+import { CANDIDATE, isProposal, tagText } from "./proposals.js";
 import { LANE_H, OVERVIEW_H, RULER_H, SPEC_H, WAVE_H, fitText, gutterFor, hexA, hit, laneLayout, laneY, mainHeight, niceStep,
          rowBox, t2x as t2xOf, viewEnd as viewEndOf, x2t as x2tOf } from "./geometry.js";
 
@@ -159,15 +160,25 @@ export function createTimeline(app) {
     for (const r of regions) {
       const o = r.o; if (o.end < V.start || o.start > viewEnd()) continue;
       const rows = r.rows, x0 = Math.max(g, t2x(o.start)), x1 = Math.min(w, t2x(o.end)), [top, h] = rowBox(i, r.row, rows);
-      const color = r.type === "segment" ? spkColor(o.speaker_id) : vocabColor(o.kind, o.label);
+      // a machine proposal (proposals.js): faint, in a dashed outline, "?" or "label 0.83"
+      const machine = r.type === "tag" && isProposal(o);
+      const color = r.type === "segment" ? spkColor(o.speaker_id) : machine && o.label === CANDIDATE ? "#d9a526" : vocabColor(o.kind, o.label);
       const selected = o.id === V.sel;
-      c.fillStyle = hexA(color, selected ? 0.95 : 0.62); c.fillRect(x0, top, Math.max(2, x1 - x0), h - (rows > 1 ? 1 : 0));
-      if (selected) { c.strokeStyle = "#fff"; c.lineWidth = 2; c.strokeRect(x0 + 1, top, Math.max(2, x1 - x0) - 2, h - (rows > 1 ? 1 : 0)); c.lineWidth = 1; }
+      c.fillStyle = hexA(color, selected ? (machine ? 0.6 : 0.95) : machine ? 0.25 : 0.62); c.fillRect(x0, top, Math.max(2, x1 - x0), h - (rows > 1 ? 1 : 0));
+      if (machine) c.setLineDash([4, 3]);
+      if (selected || machine) {
+        c.strokeStyle = selected ? "#fff" : hexA(color, 1); c.lineWidth = selected ? 2 : 1.5;
+        c.strokeRect(x0 + 1, top + (selected ? 0 : 0.75), Math.max(2, x1 - x0) - 2, h - (rows > 1 ? 1 : 0) - (selected ? 0 : 1.5)); c.lineWidth = 1;
+      }
+      c.setLineDash([]);
       if (r.type === "segment" && o.status === "reviewed") { c.fillStyle = "#fff"; c.fillRect(x0, top + h - 2, Math.max(2, x1 - x0), 2); }
       if (x1 - x0 > 24 && h >= 9) {
         c.save(); c.beginPath(); c.rect(x0 + 3, top, x1 - x0 - 6, h); c.clip();
         if (rows > 1) c.font = Math.max(8, Math.min(12, Math.floor(h - 1))) + "px system-ui, sans-serif";
-        c.fillStyle = "#0b0e14"; c.fillText(r.type === "segment" ? (o.text || "…") : o.label, x0 + 5, top + h / 2);
+        // a suggestion's score stays whole: its label gives way when the region is narrow
+        const score = machine ? tagText(o).slice(o.label.length) : "";
+        const text = r.type === "segment" ? (o.text || "…") : fitText(c, o.label, x1 - x0 - 6 - c.measureText(score).width) + score;
+        c.fillStyle = machine ? "#eef1f6" : "#0b0e14"; c.fillText(text, x0 + 5, top + h / 2);
         c.restore();
       }
     }
