@@ -19,6 +19,7 @@ from audiolab.errors import AudiolabError
 COMMAND_MODULES = [
     "audiolab.cli.core_cmds",
     "audiolab.cli.prelabel_cmds",
+    "audiolab.cli.speaker_cmds",
     "audiolab.cli.align_cmds",
     "audiolab.cli.events_cmds",
     "audiolab.cli.export_cmds",

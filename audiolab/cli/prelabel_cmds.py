@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--project", help="with --all: only the recordings of this project")
     add_db_arg(p)
     p.add_argument("--force", action="store_true", help="run again even where a finished run exists")
+    p.add_argument("--rediarize", action="store_true",
+                   help="diarize again (e.g. with --num-speakers N), keeping the words of the latest run: only "
+                        "untouched drafts change, their words attributed to the new speakers")
     _model_args(p)
     _ray_args(p)
     p.set_defaults(func=cmd_prelabel)
@@ -96,7 +99,9 @@ def _describe(run) -> str:  # noqa: ANN001 - PipelineRun
     spk = f", {s.get('speakers')} speakers" if s.get("speakers") is not None else ""
     kept = f", {s['kept_human_segments']} human-edited segments kept" if s.get("kept_human_segments") else ""
     rtf = f", {s['realtime_factor']}x real time" if s.get("realtime_factor") else ""
-    return f"{s.get('segments', 0)} segments, {s.get('words', 0)} words{spk}{kept}{rtf}"
+    named = ", ".join(f"{m['label']} = {safe(m['named'])}" for m in s.get("enrolled_voices", ()) if m.get("named"))
+    named = f", enrolled voices: {named}" if named else ""
+    return f"{s.get('segments', 0)} segments, {s.get('words', 0)} words{spk}{named}{kept}{rtf}"
 
 
 def cmd_prelabel(args: argparse.Namespace) -> int:
@@ -121,6 +126,8 @@ def cmd_prelabel(args: argparse.Namespace) -> int:
     if not recs:
         print("no recordings (add some with `audiolab ingest PATH`)")
         return 0
+    if args.rediarize:
+        return _rediarize(args, wb, recs, options)
     if args.ray is not None:
         return _prelabel_on_ray(args, wb, recs, options)
     failed = 0
@@ -141,6 +148,26 @@ def cmd_prelabel(args: argparse.Namespace) -> int:
         overall(len(recs), len(recs), "")
     if failed:
         print(f"{failed} of {len(recs)} recordings failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _rediarize(args: argparse.Namespace, wb, recs, options) -> int:  # noqa: ANN001 - lazily imported types
+    from audiolab.cli.progress import progress_bar
+    from audiolab.errors import AudiolabError, ValidationError
+    from audiolab.services.rediarize import rediarize
+
+    if args.ray is not None or options.diarization is None:
+        raise ValidationError(f"--rediarize does not go with {'--ray' if args.ray is not None else '--no-diarization'}")
+    failed = 0
+    for rec in recs:
+        try:
+            with progress_bar(rec.id) as update:
+                run = rediarize(wb, rec.id, options.diarization, progress=update)
+        except AudiolabError as exc:
+            failed += 1
+            print(f"{rec.id}  error: {safe(exc)}")
+            continue
+        print(f"{rec.id}  re-diarized: {_describe(run)}")
     return 1 if failed else 0
 
 

@@ -221,8 +221,18 @@ def compute_drafts(media: Path, duration_ms: int, options: PrelabelOptions, prog
 
 
 def store_drafts(wb: Any, rec: Recording, run: PipelineRun, computed: Computed, author: str) -> PipelineRun:
-    """Speakers, segments, the recording's status and the finished run, in one transaction."""
-    _store(wb, rec, tier_id(rec.id, "transcript"), run.id, computed.drafts, computed.diarization, author, computed.stats)
+    """Speakers, segments, the recording's status and the finished run, in one transaction.
+
+    Diarized speakers whose voice matches a voice enrolled in the project get its name
+    (:func:`audiolab.services.speakers.enrolled_names`, computed before the transaction).
+    """
+    from audiolab.services.speakers import enrolled_names
+
+    names, matches = enrolled_names(wb, rec, computed.diarization)
+    stats = computed.stats
+    if matches:
+        stats = {**stats, "enrolled_voices": [dataclasses.asdict(m) for m in matches]}
+    _store(wb, rec, tier_id(rec.id, "transcript"), run.id, computed.drafts, computed.diarization, author, stats, names)
     return next(r for r in repository.get_runs(wb.db, rec.id) if r.id == run.id)
 
 
@@ -383,8 +393,13 @@ def _run_models(audio: Any, options: PrelabelOptions, progress: Progress | None,
 
 
 def _store(wb: Any, rec: Any, tier_id: str, run_id: str, drafts: list[AttributedSegment],
-           diarization: Diarization | None, author: str, run_stats: dict[str, Any]) -> dict[str, Any]:
-    """Write speakers, segments, status and the finished run in one transaction."""
+           diarization: Diarization | None, author: str, run_stats: dict[str, Any],
+           names: dict[str, str] | None = None) -> dict[str, Any]:
+    """Write speakers, segments, status and the finished run in one transaction.
+
+    ``names`` (diarizer label -> enrolled name) names new speakers and unnamed reused ones.
+    """
+    names = names or {}
     with wb.db.transaction():
         transcript = repository.get_transcript(wb.db, rec.id)
         tier_segments = [s for s in transcript.segments if s.tier_id == tier_id]
@@ -398,8 +413,10 @@ def _store(wb: Any, rec: Any, tier_id: str, run_id: str, drafts: list[Attributed
         for i, label in enumerate(used_labels):
             if label in by_label:
                 speaker_ids[label] = by_label[label].id
+                if label in names and not by_label[label].name:  # a name a person gave stays
+                    changes.append(edits.Change.update(dataclasses.replace(by_label[label], name=names[label])))
             else:
-                sp = Speaker(id=new_id(), recording_id=rec.id, label=label,
+                sp = Speaker(id=new_id(), recording_id=rec.id, label=label, name=names.get(label, ""),
                              color=speaker_color(len(by_label) + i))
                 speaker_ids[label] = sp.id
                 changes.append(edits.Change.create(sp))

@@ -210,6 +210,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE recordings ADD COLUMN media_mtime_ns INTEGER;
         """,
     ),
+    (
+        "0005_voiceprints",
+        """
+        CREATE TABLE voiceprints (
+            id TEXT PRIMARY KEY,
+            project TEXT NOT NULL,
+            name TEXT NOT NULL CHECK (name <> ''),
+            recording_id TEXT REFERENCES recordings (id) ON DELETE SET NULL,
+            speaker_label TEXT NOT NULL,
+            model TEXT NOT NULL,
+            vector_json TEXT NOT NULL,
+            speech_ms INTEGER NOT NULL CHECK (speech_ms > 0),
+            segments INTEGER NOT NULL CHECK (segments > 0),
+            source TEXT NOT NULL CHECK (source IN ('checked', 'all')),
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX voiceprints_project ON voiceprints (project, name);
+        """,
+    ),
 ]
 
 
