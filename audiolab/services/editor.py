@@ -30,7 +30,7 @@ from audiolab.core.model import (
 from audiolab.errors import AuthError, ConflictError, NotFoundError, ValidationError
 from audiolab.services import Workbench, access, realign, review, waveform
 from audiolab.services.media_check import verify_media
-from audiolab.storage import edits, history, repository
+from audiolab.storage import edits, history, repository, voiceprints
 from audiolab.storage.history import BatchSummary
 from audiolab.storage.repository import MAPPERS
 
@@ -154,6 +154,31 @@ def submit_work(wb: Workbench, recording_id: str, username: str, comment: str = 
         ValidationError: it cannot be submitted now (already submitted or reviewed, or never edited).
     """
     return review.submit(wb, wb.recording(recording_id).id, username, comment.strip()).status
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolledVoices:
+    """The voices enrolled in a recording's project, as the editor's speaker panel offers them.
+
+    ``may_enroll`` says whether the user may enroll one: :func:`audiolab.services.speakers.enroll`
+    (which checks it again) asks for a reviewer or manager where users exist.
+    """
+
+    project: str
+    names: tuple[str, ...]
+    may_enroll: bool
+
+
+def enrolled_voices(wb: Workbench, recording_id: str, username: str) -> EnrolledVoices:
+    """The names enrolled in the recording's project (each once, in alphabetical order) for ``username``."""
+    rec = wb.recording(recording_id)
+    names = tuple(sorted({v.name for v in voiceprints.list_voiceprints(wb.db, rec.project)}, key=str.casefold))
+    try:
+        access.require_role(wb.db, username, access.REVIEWER_ROLES, "enroll voices")
+        may = True
+    except AuthError:
+        may = False
+    return EnrolledVoices(rec.project, names, may)
 
 
 def editor_view(wb: Workbench, recording_id: str, username: str) -> EditorView:

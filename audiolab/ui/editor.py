@@ -182,6 +182,17 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         entries = api.set_vocabulary(wb, api.recording_of(payload), payload.get("kind"), payload.get("entries"), user)
         return {"ok": True, "entries": entries}
 
+    @api.answers_refusals
+    def voices(payload: dict, request: gr.Request) -> dict:
+        """The names of the voices enrolled in the recording's project (the speaker panel's "this is…")."""
+        return api.voices_json(wb, api.recording_of(payload), current_user(request))
+
+    @api.answers_refusals
+    def enroll(payload: dict, request: gr.Request) -> dict:
+        """Enroll a speaker's voice under a name (services/speakers.py checks who may)."""
+        user = current_user(request)
+        return api.enroll_voice(wb, api.recording_of(payload), user, payload.get("speaker"), payload.get("name"))
+
     @api.answers_refusals(answer=_spectrogram_refused)
     def spectrogram(payload: dict, request: gr.Request) -> dict:
         current_user(request)
@@ -206,7 +217,7 @@ def build_editor(wb: Workbench, initial_recording: str | None = None) -> gr.HTML
         html_template="<div class='al-host'></div>",
         js_on_load=bundle.script("editor/main.js"),
         head="<style>" + static_text("editor.css").replace("</", "") + "</style>",
-        server_functions=[load, peaks, edit, changes, history, vocab, recordings, spectrogram, submit],
+        server_functions=[load, peaks, edit, changes, history, vocab, recordings, spectrogram, submit, voices, enroll],
         initial_recording=initial_recording or "",
         elem_id="audiolab-editor",
         apply_default_css=False,

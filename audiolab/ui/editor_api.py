@@ -31,8 +31,8 @@ from audiolab.core.model import (
     Vocabulary,
     VocabularyEntry,
 )
-from audiolab.errors import AudiolabError, ConflictError, ValidationError
-from audiolab.services import Workbench, editing, library, realign, waveform
+from audiolab.errors import AudiolabError, ConflictError, NotFoundError, ValidationError
+from audiolab.services import Workbench, editing, library, realign, speakers, waveform
 from audiolab.services import editor as svc
 from audiolab.services import events as sound_events
 from audiolab.services.editor import EditTarget
@@ -431,6 +431,29 @@ def history_rows(wb: Workbench, recording_id: str, limit: int = 100, user: str |
     """The newest edit batches of a recording (who, when, what) that ``user`` may see, newest first."""
     return [{"at": b.at, "author": b.author, "action": b.action, "description": b.description, "changes": b.changes}
             for b in svc.history_batches(wb, recording_id, limit, user)]
+
+
+def voices_json(wb: Workbench, recording_id: str, username: str) -> JSON:
+    """The voices the speaker panel offers: ``{"ok", "project", "names", "may_enroll"}``."""
+    v = svc.enrolled_voices(wb, recording_id, username)
+    return {"ok": True, "project": v.project, "names": list(v.names), "may_enroll": v.may_enroll}
+
+
+def enroll_voice(wb: Workbench, recording_id: str, username: str, speaker: Any, name: Any) -> JSON:
+    """Enroll the voice of ``speaker`` (``{"id", ...}``) under ``name`` for the recording's project.
+
+    Returns:
+        ``{"ok": True, "name", "project", "speech_ms", "segments", "source", "names"}`` (``names``:
+        every name the project has enrolled now); refusals (the role, too little speech) raise.
+    """
+    rec_id = wb.recording(recording_id).id
+    sid = speaker.get("id") if isinstance(speaker, dict) else None
+    sp = next((s for s in svc.speakers(wb, rec_id) if s.id == sid), None)
+    if sp is None:
+        raise NotFoundError(f"recording {rec_id} has no speaker {sid!r} (merged or deleted meanwhile?): reload the editor")
+    vp = speakers.enroll(wb, str(name or ""), rec_id, sp.label, actor=username)
+    return {"ok": True, "name": vp.name, "project": vp.project, "speech_ms": vp.speech_ms, "segments": vp.segments,
+            "source": vp.source, "names": list(svc.enrolled_voices(wb, rec_id, username).names)}
 
 
 def library_rows(wb: Workbench, project: str | None = None) -> list[JSON]:

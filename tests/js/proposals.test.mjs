@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CANDIDATE, isProposal, isSuggestion, nextProposal, parseThreshold, proposals, runSummary, suggestionsAbove, tagText }
+import { CANDIDATE, isProposal, isSuggestion, nextProposal, originText, parseThreshold, proposals, runSummary, suggestionsAbove, tagText }
   from "../../audiolab/ui/static/editor/proposals.js";
 import { dispatch } from "../../audiolab/ui/static/editor/keymap.js";
 
@@ -75,4 +75,11 @@ test("the proposal keys dispatch: E / Q step, A accepts, D dismisses, Alt+letter
   for (const k of ["e", "q", "a", "d"]) assert.equal(dispatch("editor", key(k), app), true, k);
   dispatch("editor", key("ð", { code: "KeyD", altKey: true }), app);
   assert.deepEqual(calls, [["stepProposal", 1], ["stepProposal", -1], ["acceptProposal"], ["rejectProposal"], ["eventHotkey", "d"]]);
+});
+
+test("the inspector says where a proposal comes from, with its score; a person's tag has no such line", () => {
+  assert.equal(originText(tag("s", 0, 10, { label: "dog", confidence: 0.8312 })), "machine suggestion, score 0.83");
+  assert.equal(originText(tag("c", 0, 10, { confidence: 0.55 })), "machine candidate, detection score 0.55");
+  assert.equal(originText(tag("c", 0, 10, { confidence: null })), "machine candidate");
+  assert.equal(originText(human("h", 0, 10)), null);
 });

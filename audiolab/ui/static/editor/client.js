@@ -1,5 +1,5 @@
 // Every call to the Python server functions (load, peaks, edit, changes, history, vocab,
-// recordings, spectrogram): edits go one after another through one queue, so each names the
+// recordings, spectrogram, submit, voices, enroll): edits go one after another through one queue, so each names the
 // version the previous one produced, and the live-update poll runs one at a time in that queue.
 import { count } from "../shared/format.js";
 import { b64int8, chunkKey, levelFor, neededChunks } from "./peaks.js";
@@ -129,6 +129,8 @@ export function createClient(app) {
     recordings: async () => (await server.recordings({})) || [],
     history: () => server.history({ recording: S.rec.id }),
     saveVocab: (kind, entries) => server.vocab({ recording: S.rec.id, kind, entries }),
+    voices: () => server.voices({ recording: S.rec.id }),
+    enrollVoice: (speaker, name) => server.enroll({ recording: S.rec.id, speaker, name }),
     spectrogram: (start, end, width) => server.spectrogram({ recording: S.rec.id, start, end, width }),
   };
 }

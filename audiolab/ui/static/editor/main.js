@@ -15,6 +15,7 @@ import { createPanels } from "./panels.js";
 import { b64int8, chunkKey, gainFor } from "./peaks.js";
 import { createPlayer } from "./player.js";
 import { createProposals } from "./proposals.js";
+import { createVoices } from "./speakers.js";
 import { createSpectrogram } from "./spectrogram.js";
 import { createStore } from "./store.js";
 import { timecode } from "./timecode.js";
@@ -114,7 +115,7 @@ export function mount(element, props, trigger, server) {
   const provide = (part) => {
     for (const k of Object.keys(part)) { if (k in app) throw new Error("editor: " + k + " is provided twice"); app[k] = part[k]; }
   };
-  for (const create of [createClient, createPlayer, createTimeline, createSpectrogram, createTranscript, createPanels, createFind, createCommands, createProposals]) {
+  for (const create of [createClient, createPlayer, createTimeline, createSpectrogram, createTranscript, createPanels, createFind, createCommands, createProposals, createVoices]) {
     provide(create(app));
   }
   let recsListed = Promise.resolve();
@@ -230,7 +231,7 @@ export function mount(element, props, trigger, server) {
     $(".al-user").textContent = "✎ " + S.user + (S.tier && S.tier.role === "annotation" ? " (own copy)" : "");
     $(".al-dur").textContent = " / " + fmt(S.rec.duration);
     app.buildLanes(); app.renderRows(); app.renderSpeakers(); app.renderVocabSelects(); app.renderVocabEditor(); app.renderInspector(); updateUndo();
-    showSubmit();
+    showSubmit(); app.loadVoices();
   }
   async function open(recId) {
     if (!recId) return;

@@ -1,7 +1,10 @@
-// The side panels: the inspector of the selected segment or tag, the speakers (rename, add,
-// merge), the tag vocabularies (the pickers and their editor), and the edit history.
+// The side panels: the inspector of the selected segment or tag (a machine proposal says so, with
+// its score, and naming it accepts it), the speakers (rename, add, merge; each row's voice
+// controls are speakers.js'), the tag vocabularies (the pickers and their editor), and the edit
+// history.
 import { el } from "../shared/dom.js";
 import { fmt } from "../shared/format.js";
+import { isProposal, isSuggestion, originText } from "./proposals.js";
 import { ref } from "./store.js";
 
 // Why a vocabulary's rows cannot be saved as they are (two labels share a hotkey), or null. The
@@ -17,7 +20,8 @@ export function hotkeyClash(entries, kind) {
   return null;
 }
 
-// `app` gives $, store, toast, edit, saveVocab, history, startEdit, toggleEmotion, deleteSelected, draw.
+// `app` gives root, $, store, toast, edit, saveVocab, history, startEdit, toggleEmotion, deleteSelected, draw,
+// acceptProposal, rejectProposal, buildVoiceControls, updateVoiceControls.
 export function createPanels(app) {
   const { $, store } = app, S = store.state, V = store.view;
   const option = (text, value) => { const o = el("option", "", text); o.value = value; return o; };
@@ -76,18 +80,34 @@ export function createPanels(app) {
     box.appendChild(acts);
   }
   function inspectTag(box, o) {
+    const proposal = isProposal(o);
+    if (proposal) box.appendChild(el("div", "al-insp-origin", originText(o) + (isSuggestion(o) ? ": accept it as it is or choose its sound event"
+                                                                                         : ": choose its sound event to accept it")));
     const row = labelled("al-inline", o.kind === "emotion" ? "Emotion" : "Event");
     const sel = el("select", "");
     const labels = (S.vocab[o.kind] || []).map((v) => v.label); if (!labels.includes(o.label)) labels.unshift(o.label);
     for (const l of labels) sel.appendChild(option(l, l));
     sel.value = o.label;
-    sel.addEventListener("change", () => app.edit({ op: "update_tag", tag: ref(o), label: sel.value }));
+    // naming a machine proposal accepts it under that label (a person's tag); the keys go back to
+    // the editor, so the inspector shows it as a person's tag as soon as the answer arrives
+    sel.addEventListener("change", () => {
+      if (proposal) app.root.querySelector(".al-editor").focus({ preventScroll: true });
+      app.edit(() => {
+        const now = S.tags.find((t) => t.id === o.id), label = sel.value;
+        if (!now) return null;
+        return isProposal(now) ? { op: "accept_tag", tag: ref(now), label } : { op: "update_tag", tag: ref(now), label };
+      });
+    });
     row.appendChild(sel); box.appendChild(row);
     const nrow = labelled("al-inline", "Note");
     const ni = el("input", "al-note"); ni.value = o.note || ""; ni.maxLength = 500;
     ni.addEventListener("change", () => app.edit({ op: "update_tag", tag: ref(S.tags.find((t) => t.id === o.id)), note: ni.value }));
     nrow.appendChild(ni); box.appendChild(nrow);
-    const db = el("button", "al-btn al-small al-danger", "Delete"); db.addEventListener("click", () => app.deleteSelected()); box.appendChild(db);
+    const acts = el("div", "al-inline");
+    if (proposal && isSuggestion(o)) { const ab = el("button", "al-btn al-small al-primary", "Accept (A)"); ab.addEventListener("click", () => app.acceptProposal()); acts.appendChild(ab); }
+    const db = el("button", "al-btn al-small al-danger", proposal ? "Dismiss (D)" : "Delete");
+    db.addEventListener("click", () => (proposal ? app.rejectProposal() : app.deleteSelected())); acts.appendChild(db);
+    box.appendChild(acts);
   }
 
   // The speakers' rows are kept (and updated in place) while the speakers stay the same ones in
@@ -112,6 +132,7 @@ export function createPanels(app) {
         // Enter: done (the name is saved as the field is left), the keys go back to the editor
         inp.addEventListener("keydown", (e) => { if (e.key === "Enter") app.root.querySelector(".al-editor").focus({ preventScroll: true }); });
         row.append(inp, el("span", "al-muted al-spkcount"));
+        app.buildVoiceControls(row, s.id);
         box.appendChild(row);
       });
     }
@@ -121,6 +142,7 @@ export function createPanels(app) {
       if (document.activeElement !== inp) inp.value = s.name;
       inp.placeholder = s.label;
       row.querySelector(".al-spkcount").textContent = String(S.segs.filter((g) => g.speaker_id === s.id).length);
+      app.updateVoiceControls(row, s);
     });
     for (const cls of [".al-mergefrom", ".al-mergeinto"]) {
       const sel = $(cls), keep = sel.value; sel.textContent = "";

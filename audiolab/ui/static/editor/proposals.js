@@ -22,6 +22,15 @@ export function tagText(t) {
   return t.label;
 }
 
+// Where a proposal comes from, as the inspector says it: "machine suggestion, score 0.83" or
+// "machine candidate, detection score 0.55"; null for a person's tag.
+export function originText(t) {
+  if (!isProposal(t)) return null;
+  const score = typeof t.confidence === "number" ? t.confidence.toFixed(2) : null;
+  if (isSuggestion(t)) return "machine suggestion" + (score ? ", score " + score : "");
+  return "machine candidate" + (score ? ", detection score " + score : "");
+}
+
 // The sound-event proposals in time order.
 export function proposals(tags) {
   return tags.filter((t) => t.kind === "sound_event" && isProposal(t))
