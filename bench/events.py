@@ -2,9 +2,10 @@
 assembled at run time from the shared speech and sound-event clips.
 
 Run:  .venv/bin/python bench/events.py [--seeds 101-110] [--snr 0,5,10,15,20] [--data ../shared/data]
-      .venv/bin/python bench/events.py --tune      (the threshold / feature sweeps, tuning seeds 1-5)
+      .venv/bin/python bench/events.py --tune --per-seed 12   (the sweeps, tuning seeds 1-5)
 
-Seeds 1-5 chose the thresholds and features (``--tune``); the default run reports seeds 101-110,
+Seeds 1-5 chose the thresholds and features (``--tune``; 12 recordings per seed since issue 16's
+second pass, the 4 used before proved too few); the default run reports seeds 101-110,
 which were run only with the final settings. Example recordings use the seed + 10000.
 
 **Recordings.** Recording k of a seed takes its speech from one source of ``asr_en/`` (in turn:
@@ -453,7 +454,7 @@ def service_run(data: Path, sounds: list[Sound], seeds: tuple[int, ...], snrs: t
 
 def tune(data: Path, sounds: list[Sound], per_seed: int) -> None:
     """Threshold and feature sweeps on the tuning seeds (in memory, the service's functions)."""
-    snrs = (0.0, 5.0, 10.0, 20.0)
+    snrs = (0.0, 5.0, 10.0, 15.0, 20.0)
     by_snr = mixes(data, sounds, TUNING_SEEDS, snrs, per_seed)
     base = ev.EventOptions()
 
@@ -469,7 +470,9 @@ def tune(data: Path, sounds: list[Sound], per_seed: int) -> None:
               "off_db": (2.0, 3.0, 6.0), "voice_percentile": (80.0, 95.0),
               "top_bands": (4, 8, 16, 24), "smooth_speech_ms": (50, 150, 350),
               "held_ms": (0, 250, 600), "held_penalty_db": (4.0, 6.0, 10.0),
-              "merge_gap_ms": (150, 250, 600), "guard_ms": (0, 100, 300)}
+              "merge_gap_ms": (150, 250, 600), "guard_ms": (0, 100, 300),
+              "off_db_speech": (4.0, 8.0), "bridge_ms": (0, 1000, 1500, 2500),
+              "bridge_similarity": (0.2, 0.4), "short_speech_ms": (0,), "short_speech_bands": (65,)}
     for name, values in sweeps.items():
         for v in values:
             try:

@@ -218,3 +218,67 @@ def test_proposals_stay_out_of_exports_until_accepted(wb, tmp_path: Path) -> Non
     proposal = next(t for t in wb.transcript(rec.id).tags if ev.is_proposal(t))
     ev.accept(wb, proposal, "ann", label="car_horn")
     assert [t["label"] for t in exported_tags()] == ["car_horn"]
+
+
+def _mixed(parts: list[tuple[np.ndarray, float, float]], seconds: float, base: np.ndarray | None = None) -> np.ndarray:
+    """``base`` (default low noise) with clips added at (start s, gain dB)."""
+    out = np.random.default_rng(0).normal(0.0, 1e-3, int(seconds * SAMPLE_RATE)) if base is None else base.copy()
+    for clip, start, gain_db in parts:
+        i = int(start * SAMPLE_RATE)
+        out[i:i + len(clip)] += clip * 10 ** (gain_db / 20)
+    return (0.9 * out / max(1.0, np.abs(out).max())).astype(np.float32)
+
+
+@pytest.mark.parametrize("other", ["horn", "dog", "trumpet"])
+def test_bursts_of_one_sound_are_bridged_and_different_sounds_are_not(other: str) -> None:
+    """A car horn sounding twice 0.7 s apart is one candidate; a horn followed as closely by a dog
+    bark or a trumpet phrase stays two (their excess spectra do not correlate)."""
+    from audiolab.pipelines.events import EventOptions, detect
+
+    horn = _clip("esc50_2-100648-A-43_car_horn.wav", 1.0, 1.65)
+    second = {"horn": horn, "dog": _clip("esc50_1-100032-A-0_dog.wav", 2.15, 2.65),
+              "trumpet": _clip("librosa_solo_trumpet.ogg", 0.0, 1.0)}[other]
+    audio = _mixed([(horn, 1.0, 0.0), (second, 2.35, 0.0)], 6.0)
+    unbridged = [c.span for c in detect(audio, options=EventOptions(bridge_ms=0))]
+    assert len(unbridged) == 2 and unbridged[1].start_ms - unbridged[0].end_ms >= 500
+    found = [c.span for c in detect(audio)]
+    if other == "horn":
+        assert found == [Span(unbridged[0].start_ms, unbridged[1].end_ms)]
+    else:
+        assert found == unbridged
+
+
+def test_a_short_weak_narrow_sound_in_speech_is_dropped_a_louder_or_broadband_one_kept() -> None:
+    """Inside speech a candidate shorter than 300 ms needs a 16 dB peak above the voice unless it is
+    broadband (a stressed syllable's formants are as short and as loud): 250 ms of trumpet 3 dB over
+    the voice's level is dropped, at 12 dB it stays, and a dog bark at 6 dB (broadband) stays."""
+    from audiolab.media.probe import load_audio
+    from audiolab.pipelines.events import EventOptions, detect
+
+    voice = load_audio(shared_file(CLEAN_SPEECH[0])).astype(np.float64)[int(0.3 * SAMPLE_RATE):int(5.7 * SAMPLE_RATE)]
+    rms = lambda x: float(np.sqrt(np.mean(np.square(x))))
+    speech = (Span(0, len(voice) * 1000 // SAMPLE_RATE),)
+    where = Span(2000, 2300)
+
+    def over_voice(clip: np.ndarray, db: float) -> np.ndarray:
+        return _mixed([(clip, 2.0, 20 * np.log10(rms(voice) / rms(clip)) + db)], 0, voice)
+
+    trumpet = _clip("librosa_solo_trumpet.ogg", 0.5, 0.75)
+    weak = over_voice(trumpet, 3)
+    (kept,) = detect(weak, speech, EventOptions(short_speech_ms=0))
+    assert kept.in_speech and kept.span.duration_ms < 300 and 12 <= kept.peak_db < 16 and kept.span.overlaps(where)
+    assert detect(weak, speech) == ()
+    (loud,) = detect(over_voice(trumpet, 12), speech)
+    assert loud.span.overlaps(where) and loud.peak_db >= 16
+    (bark,) = detect(over_voice(_clip("esc50_1-100032-A-0_dog.wav", 2.15, 2.65), 6), speech)
+    assert bark.span.duration_ms < 300 and bark.peak_db < 16 and bark.span.overlaps(Span(2000, 2500))
+
+
+def test_off_thresholds_are_checked_against_the_start_thresholds() -> None:
+    from audiolab.pipelines.events import EventOptions
+
+    EventOptions(off_db_speech=12.0)
+    with pytest.raises(ValidationError, match="off_db"):
+        EventOptions(off_db_speech=13.0)
+    with pytest.raises(ValidationError, match="off_db"):
+        EventOptions(off_db=11.0)
