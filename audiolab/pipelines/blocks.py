@@ -88,8 +88,6 @@ def block_frames(net: Any, waveform: Any, block_s: float = 30.0, margin_s: float
     2 GB per audio hour); a Kaldi filterbank frame depends only on its own 400 samples, so the
     filterbank of each block's samples is the same rows, bit for bit (checked on the shared clips).
     """
-    import torch
-
     from audiolab.pipelines import campplus
 
     hop, length = campplus.FRAME_SHIFT_SAMPLES, campplus.FRAME_LENGTH_SAMPLES
@@ -97,17 +95,8 @@ def block_frames(net: Any, waveform: Any, block_s: float = 30.0, margin_s: float
     total = 0 if n < length else 1 + (n - length) // hop
     if total == 0:
         return campplus.file_frames(net, waveform, block_s, margin_s)
-    block, margin = int(block_s * 100), int(margin_s * 100)
-    outs = []
-    for start in range(0, total, block):
-        lo, hi = max(0, start - margin), min(total, start + block + margin)
-        x = campplus.fbank_raw(waveform[lo * hop: (hi - 1) * hop + length])
-        x = x - x.mean(dim=0, keepdim=True)
-        y = net.frames(x[None])[0]
-        a = (start - lo + 1) // 2
-        b = a + (min(start + block, total) - start + 1) // 2
-        outs.append(y[:, a:b])
-    return torch.cat(outs, dim=1)
+    return campplus.frames_by_block(net, total, lambda lo, hi: campplus.fbank_raw(waveform[lo * hop: (hi - 1) * hop + length]),
+                                    block_s, margin_s)
 
 
 _PIECE_FB, _MARGIN_FB = 3000, 200  # file_frames' blocks and margins, in filterbank frames (10 ms)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -265,12 +266,23 @@ def file_frames(net: CAMPPlus, waveform: torch.Tensor, block_s: float = 30.0, ma
         ``(512, T)`` with frame ``t`` centred near ``t * 20 ms``.
     """
     feats = fbank_raw(waveform)
-    total = feats.shape[0]
+    return frames_by_block(net, feats.shape[0], lambda lo, hi: feats[lo:hi], block_s, margin_s)
+
+
+def frames_by_block(net: CAMPPlus, total: int, features: Callable[[int, int], torch.Tensor],
+                    block_s: float = 30.0, margin_s: float = 2.0) -> torch.Tensor:
+    """Frame features of ``total`` filterbank frames, block by block (see :func:`file_frames`).
+
+    Args:
+        net: the network (eval mode).
+        total: filterbank frames of the signal (10 ms each).
+        features: ``(lo, hi)`` -> the filterbank rows ``lo:hi`` (computed ahead, or per block).
+    """
     block, margin = int(block_s * 100), int(margin_s * 100)
     outs = []
     for start in range(0, max(total, 1), block):
         lo, hi = max(0, start - margin), min(total, start + block + margin)
-        x = feats[lo:hi]
+        x = features(lo, hi)
         x = x - x.mean(dim=0, keepdim=True)
         y = net.frames(x[None])[0]
         a = (start - lo + 1) // 2

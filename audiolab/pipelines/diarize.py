@@ -377,11 +377,7 @@ def diarize(audio: np.ndarray, options: DiarizeOptions | None = None, progress: 
     import torch
 
     options = options or DiarizeOptions()
-    if options.threads > 0:
-        torch.set_num_threads(options.threads)
-    t0 = time.perf_counter()
-    pipe = load_pipeline(options)
-    t_load = time.perf_counter() - t0
+    pipe, t_load = _loaded(options)
     duration_ms = int(round(len(audio) * 1000 / SAMPLE_RATE))
     if duration_ms < 100:
         return Diarization((), (), (), _model_name(options), {"load_s": t_load, "diarize_s": 0.0})
@@ -394,8 +390,7 @@ def diarize(audio: np.ndarray, options: DiarizeOptions | None = None, progress: 
         if progress is not None and total:
             progress(int(completed or 0), int(total), step)
 
-    kwargs = {k: v for k, v in (("num_speakers", options.num_speakers), ("min_speakers", options.min_speakers),
-                                ("max_speakers", options.max_speakers)) if v is not None}
+    kwargs = _speaker_counts(options)
     t1 = time.perf_counter()
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy on empty clusters (no speech)
@@ -406,6 +401,23 @@ def diarize(audio: np.ndarray, options: DiarizeOptions | None = None, progress: 
     stats = {"load_s": round(t_load, 3), "diarize_s": round(time.perf_counter() - t1, 3),
              "num_speakers": len(speakers), "num_turns": len(turns)}
     return Diarization(turns, excl, speakers, _model_name(options), stats)
+
+
+def _loaded(options: DiarizeOptions) -> tuple[Any, float]:
+    """The pipeline of ``options`` (with torch's threads set as they ask) and the seconds loading took."""
+    import torch
+
+    if options.threads > 0:
+        torch.set_num_threads(options.threads)
+    t0 = time.perf_counter()
+    pipe = load_pipeline(options)
+    return pipe, time.perf_counter() - t0
+
+
+def _speaker_counts(options: DiarizeOptions) -> dict[str, int]:
+    """The pipeline's speaker-count arguments that ``options`` sets."""
+    return {k: v for k, v in (("num_speakers", options.num_speakers), ("min_speakers", options.min_speakers),
+                              ("max_speakers", options.max_speakers)) if v is not None}
 
 
 def _blockable(pipe: Any) -> bool:
@@ -435,26 +447,20 @@ def diarize_stream(source: Any, total_ms: int, options: DiarizeOptions | None = 
         ModelError: the pipeline cannot be built or loaded.
         Cancelled: ``cancel()`` returned True.
     """
-    import torch
     from pyannote.audio.pipelines.clustering import BaseClustering
     from pyannote.audio.pipelines.speaker_diarization import set_num_speakers
 
     from audiolab.pipelines import blocks
 
     options = options or DiarizeOptions()
-    if options.threads > 0:
-        torch.set_num_threads(options.threads)
-    t0 = time.perf_counter()
-    pipe = load_pipeline(options)
-    t_load = time.perf_counter() - t0
+    pipe, t_load = _loaded(options)
     if not _blockable(pipe):
         return diarize(blocks.read_all(source), options, progress, cancel)
     ahead = blocks.SignalBuffer(source)
     ahead.need(blocks.block_samples(pipe, options.window_s))
     if ahead.total is not None:  # one block holds it all: the unwindowed path, unchanged
         return diarize(ahead.buf, options, progress, cancel)
-    kwargs = {k: v for k, v in (("num_speakers", options.num_speakers), ("min_speakers", options.min_speakers),
-                                ("max_speakers", options.max_speakers)) if v is not None}
+    kwargs = _speaker_counts(options)
     own_steps = type(pipe.clustering).__call__ is BaseClustering.__call__
     full, excl, stats = blocks.diarize_blocks(pipe, ahead, total_ms, options.window_s, options.max_cluster_embeddings,
                                               set_num_speakers(**kwargs), own_steps, progress, cancel)
