@@ -88,6 +88,9 @@ def wb(db_path: Path):
 
     w = Workbench(db_path)
     yield w
+    from audiolab.services.realign import QUEUE
+
+    QUEUE.wait_idle(60)  # a re-timing the test's edits scheduled finishes on this database first
     w.db.close()
 
 

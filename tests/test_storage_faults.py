@@ -151,3 +151,42 @@ def test_a_dropped_connection_is_one_line_and_the_next_call_reconnects(pg: Datab
         pg.execute("INSERT INTO t (n) VALUES (2)")
     assert pg.query("SELECT n FROM t") == []
     assert pg.integrity_ok()
+
+
+_CLOSE_UNDER_QUERIES = r"""
+import sys, threading
+from audiolab.errors import StorageError
+from audiolab.storage.db import Database
+
+db = Database(sys.argv[1])
+db.query("SELECT 1")
+done, errors = [], []
+
+def reader():
+    for _ in range(20):
+        try:  # a statement that runs for a while: a closing thread must wait for it, not pull it away
+            db.query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+                     "SELECT count(*) AS c FROM n")
+            done.append(1)
+        except StorageError as exc:
+            errors.append(str(exc))
+
+threads = [threading.Thread(target=reader) for _ in range(3)]
+for t in threads:
+    t.start()
+for _ in range(40):
+    db.close()  # as a server's shutdown does while background work still reads
+for t in threads:
+    t.join()
+print("ok", len(done), len(errors))
+"""
+
+
+def test_closing_while_other_threads_run_statements_never_crashes(tmp_path: Path) -> None:
+    """close() waits for each connection's running statement (closing under one crashed the process)."""
+    db = tmp_path / "a.db"
+    Database(db).close()
+    for _ in range(3):
+        proc = subprocess.run([sys.executable, "-c", _CLOSE_UNDER_QUERIES, str(db)], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0 and proc.stdout.startswith("ok"), (proc.returncode, proc.stdout, proc.stderr[-2000:])

@@ -149,18 +149,33 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # a lock per connection, held while a statement runs or its rows are read: close() takes it
+        # before closing, so a connection is never closed under another thread's statement
+        self._busy: dict[int, threading.Lock] = {}
 
     # -- connections -----------------------------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        return self._conn_and_lock()[0]
+
+    def _conn_and_lock(self) -> tuple[sqlite3.Connection, threading.Lock]:
+        """This thread's connection (opened on first use) and the lock held while it is in use."""
+        local = self._local
+        conn = getattr(local, "conn", None)
         if conn is None:
             with storage_errors(self.path):
                 conn = self._connect()
-            self._local.conn = conn
+            local.conn, local.lock = conn, threading.Lock()
             with self._lock:
                 self._all.append(conn)
-        return conn
+                self._busy[id(conn)] = local.lock
+        return conn, local.lock
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        conn, lock = self._conn_and_lock()
+        with lock:
+            yield conn
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -181,12 +196,19 @@ class Database:
     driver_error: type[Exception] = sqlite3.Error  # what the engine's driver raises
 
     def close(self) -> None:
+        """Close every thread's connection, each once no statement of it is running.
+
+        A thread using the database afterwards opens a new connection; one inside a transaction
+        meanwhile gets a StorageError at its next statement.
+        """
         with self._lock:
-            for c in self._all:
-                with contextlib.suppress(self.driver_error):
-                    c.close()
+            conns, busy = list(self._all), dict(self._busy)
             self._all.clear()
+            self._busy.clear()
         self._local = threading.local()
+        for c in conns:
+            with busy.get(id(c)) or contextlib.nullcontext(), contextlib.suppress(self.driver_error):
+                c.close()
 
     @property
     def name(self) -> str:
@@ -209,24 +231,20 @@ class Database:
         return statement
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        conn = self.conn
-        with storage_errors(self.path):
+        with self._using() as conn, storage_errors(self.path):
             return conn.execute(self.sql(statement), tuple(params))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        conn = self.conn
-        with storage_errors(self.path):
+        with self._using() as conn, storage_errors(self.path):
             conn.executemany(self.sql(statement), rows)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = self.execute(statement, params)
-        with storage_errors(self.path):
-            return [dict(r) for r in cur.fetchall()]
+        with self._using() as conn, storage_errors(self.path):
+            return [dict(r) for r in conn.execute(self.sql(statement), tuple(params)).fetchall()]
 
     def query_one(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-        cur = self.execute(statement, params)
-        with storage_errors(self.path):
-            row = cur.fetchone()
+        with self._using() as conn, storage_errors(self.path):
+            row = conn.execute(self.sql(statement), tuple(params)).fetchone()
         return dict(row) if row is not None else None
 
     @contextlib.contextmanager
@@ -244,41 +262,41 @@ class Database:
             finally:
                 self._local.depth = depth
             return
-        conn = self.conn
-        with storage_errors(self.path):
+        conn, lock = self._conn_and_lock()
+        with lock, storage_errors(self.path):
             conn.execute("BEGIN IMMEDIATE")
         self._local.depth = 1
         try:
             yield self
         except BaseException:
             self._local.depth = 0
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
+            with lock, contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
                     conn.execute("ROLLBACK")
             raise
         else:
             self._local.depth = 0
             try:
-                with storage_errors(self.path):
+                with lock, storage_errors(self.path):
                     conn.execute("COMMIT")
             except StorageError:
-                with contextlib.suppress(sqlite3.Error):
+                with lock, contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Database]:
         """Several reads that see one consistent state (joins a write transaction in progress)."""
-        conn = self.conn
+        conn, lock = self._conn_and_lock()
         if conn.in_transaction:
             yield self
             return
-        with storage_errors(self.path):
+        with lock, storage_errors(self.path):
             conn.execute("BEGIN")  # a deferred read transaction: one snapshot under WAL
         try:
             yield self
         finally:
-            with contextlib.suppress(sqlite3.Error):
+            with lock, contextlib.suppress(sqlite3.Error):
                 conn.execute("COMMIT")
 
     def integrity_ok(self) -> bool:

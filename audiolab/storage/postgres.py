@@ -193,6 +193,7 @@ class PostgresDatabase(Database):
         self._timeout = self._params.get("connect_timeout") or CONNECT_TIMEOUT_S
         self._local = threading.local()
         self._all: list[psycopg.Connection[Any]] = []
+        self._busy: dict[int, threading.Lock] = {}  # none: a psycopg connection serializes its own use
         self._lock = threading.Lock()
 
     @property
