@@ -287,3 +287,46 @@ def test_a_retiming_stored_between_an_edits_read_and_write_is_not_a_conflict(wb,
     answer = editor_api.apply_action(wb, rec.id, "ann", {"op": "set_span", "segment": {"id": seg.id, "version": stored.version},
                                                          "start": 150, "end": 2000})
     assert other and answer.get("conflict"), answer
+
+
+def test_a_retiming_stored_while_an_undo_looks_at_the_stack_is_not_what_it_takes_back(wb, speech_wav, monkeypatch) -> None:
+    """Undo looks for the re-timing on top of the stack and takes back the person's edit in one transaction."""
+    import dataclasses
+
+    from audiolab.core.model import Span, Word, tier_id
+    from audiolab.errors import ConflictError
+    from audiolab.services import editing
+    from audiolab.services.realign import AUTHOR
+    from audiolab.storage import edits
+    from audiolab.storage.edits import Change
+
+    rec = wb.ingest_file(speech_wav).recording
+    seg = next(iter(editing.create_segment(wb, rec.id, tier_id(rec.id, "transcript"), 0, 2000, "ann",
+                                           text="hello there").values.values()))
+    edited = next(iter(editing.set_text(wb, seg, "hello over there", "ann").values.values()))
+    real_next = edits.next_target_author
+    outcome: list[object] = []
+    jobs: list[threading.Thread] = []
+
+    def retiming_lands_now(*a, **k):  # noqa: ANN002, ANN003
+        author = real_next(*a, **k)
+        if not jobs:  # the background job stores its times on another thread, at this very moment
+            retimed = dataclasses.replace(edited, words=tuple(
+                Word(Span(i * 600, i * 600 + 500), w.text) for i, w in enumerate(edited.words)))
+
+            def store() -> None:
+                try:
+                    outcome.append(wb.apply(rec.id, [Change.update(retimed)], AUTHOR, "re-align words"))
+                except ConflictError as exc:  # the undo came first: the job leaves the segment alone
+                    outcome.append(exc)
+
+            jobs.append(threading.Thread(target=store))
+            jobs[0].start()
+            jobs[0].join(1.0)  # it waits for the undo's transaction (or, without one, is stored at once)
+        return author
+
+    monkeypatch.setattr(edits, "next_target_author", retiming_lands_now)
+    wb.undo(rec.id, "ann")
+    jobs[0].join(30)
+    assert wb.transcript(rec.id).segments[0].text == "hello there"  # the person's edit is what was undone
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome

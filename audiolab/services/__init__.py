@@ -181,17 +181,20 @@ class Workbench:
                    scope: str) -> edits.BatchResult:
         rec_id = self.recording(recording_id).id
         access.check_scope(self.db, author, rec_id, scope)
-        if fn is edits.undo:
-            # The system's re-timing of words (services/realign.py) follows a person's edit on the
-            # same stack; one undo takes back both, so Ctrl+Z means "my last edit".
-            from audiolab.services.realign import AUTHOR as RETIMING_AUTHOR
+        if fn is not edits.undo:
+            return fn(self.db, rec_id, author, scope)
+        # The system's re-timing of words (services/realign.py) follows a person's edit on the
+        # same stack; one undo takes back both, so Ctrl+Z means "my last edit". One transaction:
+        # a re-timing stored between the look at the stack and the undo would be what it took back.
+        from audiolab.services.realign import AUTHOR as RETIMING_AUTHOR
 
+        with self.db.transaction():
             retiming = None
             while edits.next_target_author(self.db, rec_id, scope, "undo") == RETIMING_AUTHOR:
                 retiming = edits.undo(self.db, rec_id, author, scope)
             if retiming is not None and not edits.can_undo_redo(self.db, rec_id, scope)[0]:
                 return retiming  # the system's batch was the last one (a transcript it aligned)
-        return fn(self.db, rec_id, author, scope)
+            return fn(self.db, rec_id, author, scope)
 
     def history(self, recording_id: str, entity_id: str | None = None, limit: int = 200) -> list[Edit]:
         """The newest history rows of a recording (or of one entity), newest first."""
