@@ -564,6 +564,8 @@ def test_names_toolbar_and_pause_icon(app, browser):
     # pause: drawn, not a font glyph
     page.click(".al-play")
     page.wait_for_function(f"!{ED}.media().paused", timeout=10000)
+    # the media's "play" event (which draws the pause icon) comes a task after paused turns false
+    page.wait_for_selector(".al-play.playing", timeout=10000)
     icon = page.evaluate("""() => { const b = document.querySelector('.al-play'), i = b.querySelector('.al-ico'), s = getComputedStyle(i);
       return {text: b.textContent.trim(), cls: b.className, w: i.getBoundingClientRect().width, left: s.borderLeftWidth, right: s.borderRightWidth}; }""")
     assert icon["text"] == "" and "playing" in icon["cls"] and icon["left"] == "3px" and icon["right"] == "3px" and icon["w"] >= 8, icon
